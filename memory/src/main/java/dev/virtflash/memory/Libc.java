@@ -1,0 +1,35 @@
+package dev.virtflash.memory;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/** The few libc calls behind {@link HostMemory}, bound with JNA direct mapping. Package-private. */
+final class Libc {
+
+    static final int PROT_NONE = 0;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
+    static final int MADV_DONTNEED = 4;
+    static final int MADV_NOHUGEPAGE = 15;
+    static final long MAP_FAILED = -1L;
+    static final int PAGE_SIZE = 4096;
+
+    static {
+        Native.register(Libc.class, NativeLibrary.getInstance("c"));
+    }
+
+    private Libc() {
+    }
+
+    static native long mmap(long addr, long length, int prot, int flags, int fd, long offset) throws LastErrorException;
+
+    static native int munmap(long addr, long length) throws LastErrorException;
+
+    static native int mprotect(long addr, long length, int prot) throws LastErrorException;
+
+    static native int madvise(long addr, long length, int advice) throws LastErrorException;
+}

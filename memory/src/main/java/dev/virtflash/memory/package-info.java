@@ -1,0 +1,13 @@
+/**
+ * The guest physical address space and the host memory behind it.
+ *
+ * <p>Owns: {@link dev.virtflash.memory.GuestAddress} and {@link dev.virtflash.memory.AddressRange} (unsigned
+ * 64-bit, overflow-checked), the sealed {@link dev.virtflash.memory.MemoryRegion} family (RAM, ROM device, MMIO),
+ * the immutable {@link dev.virtflash.memory.AddressSpace} with its listeners, {@link dev.virtflash.memory.HostMemory}
+ * (the only owner of native guest bytes) and {@link dev.virtflash.memory.Residency} (how much of it is resident).
+ *
+ * <p>Does not own: devices (they implement {@link dev.virtflash.memory.MmioHandler} elsewhere and never learn their
+ * base address), the CPU (it listens to an address space), images (hw-block). It does not model IOMMUs, aliases,
+ * priorities or overlapping regions: a board's map is flat and overlap-free.
+ */
+package dev.virtflash.memory;

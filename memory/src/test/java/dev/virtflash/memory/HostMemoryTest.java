@@ -1,0 +1,134 @@
+package dev.virtflash.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HostMemoryTest {
+
+    private static final long MiB = 1024 * 1024;
+    private static final long KiB = 1024;
+
+    @Test
+    void residencyFollowsWritesNotReads() {
+        try (HostMemory m = HostMemory.allocate("flash", 64 * MiB)) {
+            assertTrue(Residency.residentBytes(m) <= 8 * KiB, "fresh memory is not resident");
+            byte[] data = new byte[4096];
+            java.util.Arrays.fill(data, (byte) 0xA5);
+            for (long off = 0; off < 768 * KiB; off += data.length) {
+                m.write(off, data, 0, data.length);
+            }
+            long written = Residency.residentBytes(m);
+            assertEquals(768 * KiB, written, 8 * KiB, "768 KiB written");
+
+            byte[] buf = new byte[1 << 20];
+            for (long off = 0; off < m.size(); off += buf.length) {
+                m.read(off, buf, 0, buf.length);
+            }
+            assertTrue(m.isZero(768 * KiB, m.size() - 768 * KiB));
+            assertEquals(written, Residency.residentBytes(m), "reading all 64 MiB adds nothing");
+
+            m.discard(0, m.size());
+            assertEquals(0, Residency.residentBytes(m), 8 * KiB, "discard gives the pages back");
+            assertTrue(m.isZero(0, m.size()));
+        }
+    }
+
+    @Test
+    void processFiguresArePositive() {
+        Residency.ProcessMemory p = Residency.process();
+        assertTrue(p.vmRss() > 0 && p.rssAnon() > 0 && p.rssAnon() <= p.vmRss(), p.toString());
+    }
+
+    @Test
+    void loadsAndStoresAreLittleEndianAtEveryWidth() {
+        try (HostMemory m = HostMemory.allocate("m", 4096)) {
+            m.store(0, 8, 0x1122_3344_5566_7788L);
+            assertEquals(0x88, m.load(0, 1));
+            assertEquals(0x7788, m.load(0, 2));
+            assertEquals(0x5566_7788L, m.load(0, 4));
+            assertEquals(0x1122_3344_5566_7788L, m.load(0, 8));
+            m.store(4, 4, 0xFFFF_FFFFL);
+            assertEquals(0xFFFF_FFFFL, m.load(4, 4), "zero-extended, not sign-extended");
+            assertEquals(0xFFFF_FFFF_5566_7788L, m.load(0, 8));
+            assertThrows(IllegalArgumentException.class, () -> m.load(0, 3));
+        }
+    }
+
+    @Test
+    void firstAndLastByte() {
+        long size = 3 * 4096 + 5;
+        try (HostMemory m = HostMemory.allocate("m", size)) {
+            m.store(0, 1, 0x11);
+            m.store(size - 1, 1, 0x22);
+            assertEquals(0x11, m.load(0, 1));
+            assertEquals(0x22, m.load(size - 1, 1));
+            m.store(size - 8, 8, -1L);
+            assertEquals(-1L, m.load(size - 8, 8));
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> m.load(size - 7, 8));
+            assertTrue(e.getMessage().contains(Long.toString(size)), e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> m.load(size, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.load(-1, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.load(Long.MAX_VALUE, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.fill(1, size, (byte) 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.discard(0, -1));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1, -4096})
+    void nonPositiveSizesAreRejected(long size) {
+        assertThrows(IllegalArgumentException.class, () -> HostMemory.allocate("bad", size));
+    }
+
+    @Test
+    void bulkCopiesBothWays() {
+        try (HostMemory m = HostMemory.allocate("m", 8192)) {
+            byte[] src = new byte[5000];
+            for (int i = 0; i < src.length; i++) {
+                src[i] = (byte) (i * 7);
+            }
+            m.write(100, ByteBuffer.wrap(src));
+            ByteBuffer back = ByteBuffer.allocate(5000);
+            m.read(100, back);
+            assertArrayEquals(src, back.array());
+            byte[] part = new byte[10];
+            m.read(100 + 4990, part, 0, 10);
+            assertArrayEquals(java.util.Arrays.copyOfRange(src, 4990, 5000), part);
+            assertFalse(m.isZero(0, 8192));
+            assertTrue(m.isZero(5100, 8192 - 5100));
+        }
+    }
+
+    @Test
+    void discardOfPartialPagesZeroesOnlyTheRange() {
+        try (HostMemory m = HostMemory.allocate("m", 4 * 4096)) {
+            m.fill(0, m.size(), (byte) 0xFF);
+            m.discard(100, 2 * 4096);
+            assertEquals(0xFF, m.load(99, 1));
+            assertTrue(m.isZero(100, 2 * 4096));
+            assertEquals(0xFF, m.load(100 + 2 * 4096, 1));
+        }
+    }
+
+    @Test
+    void useAfterCloseThrowsAndDoubleCloseIsHarmless() {
+        HostMemory m = HostMemory.allocate("gone", 4096);
+        m.close();
+        assertTrue(m.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.load(0, 1));
+        assertTrue(e.getMessage().contains("gone"), e.getMessage());
+        assertThrows(IllegalStateException.class, m::address);
+        assertThrows(IllegalStateException.class, () -> m.store(0, 1, 0));
+        assertThrows(IllegalStateException.class, () -> m.discard(0, 1));
+        assertDoesNotThrow(m::close);
+    }
+}

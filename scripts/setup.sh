@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs every native and system part virtflash needs (by package name, with apt), then builds the
+# project when its sources changed. Idempotent and quick when everything is present.
+#
+#   scripts/setup.sh            install what is missing, build if sources changed
+#   scripts/setup.sh --no-build install only
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build=1
+[[ "${1:-}" == "--no-build" ]] && build=0
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# Packages from the machine's own Debian release.
+packages=(
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler
+  qemu-utils qemu-system-arm u-boot-qemu qemu-efi-aarch64
+)
+# Unicorn 2.1.1 comes from Debian 13 (trixie): bookworm's 2.0.1 cannot run firmware that turns on the MMU.
+unicorn_pkg=libunicorn2t64
+unicorn_min=2.1.1
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+installed_version() { dpkg-query -W -f='${db:Status-Status} ${Version}' "$1" 2>/dev/null | awk '$1=="installed"{print $2}' || true; }
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ -n "$(installed_version "$p")" ]] || missing+=("$p")
+done
+unicorn_ok=0
+v="$(installed_version "$unicorn_pkg")"
+if [[ -n "$v" ]] && dpkg --compare-versions "$v" ge "$unicorn_min"; then unicorn_ok=1; fi
+
+if (( ${#missing[@]} > 0 || unicorn_ok == 0 )); then
+  export DEBIAN_FRONTEND=noninteractive
+  trixie_list=/etc/apt/sources.list.d/virtflash-trixie.sources
+  trixie_pin=/etc/apt/preferences.d/virtflash-trixie.pref
+  if [[ ! -f "$trixie_list" ]]; then
+    log "adding the Debian trixie apt source (pinned at priority 100: only what we ask for comes from it)"
+    as_root tee "$trixie_list" >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  if [[ ! -f "$trixie_pin" ]]; then
+    as_root tee "$trixie_pin" >/dev/null <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+  fi
+  log "apt-get update"
+  # Unreachable third-party sources must not stop us: only Debian's are needed.
+  as_root apt-get update -qq -o Acquire::Retries=3 >/dev/null 2>&1 || log "apt-get update reported errors (continuing)"
+  if (( ${#missing[@]} > 0 )); then
+    log "installing ${missing[*]}"
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if (( unicorn_ok == 0 )); then
+    log "installing $unicorn_pkg from trixie"
+    as_root apt-get install -y -qq --no-install-recommends "$unicorn_pkg/trixie" >/dev/null
+  fi
+fi
+
+for p in "${packages[@]}"; do
+  [[ -n "$(installed_version "$p")" ]] || { log "error: package $p is not installed after apt-get install"; exit 1; }
+done
+v="$(installed_version "$unicorn_pkg")"
+if [[ -z "$v" ]] || ! dpkg --compare-versions "$v" ge "$unicorn_min"; then
+  log "error: $unicorn_pkg ${v:-absent}, expected >= $unicorn_min"; exit 1
+fi
+
+(( build )) || exit 0
+
+# Build only when the sources changed since the last successful build.
+cd "$root"
+stamp="$root/target/setup.stamp"
+hash="$( { find . -path ./target -prune -o -path '*/target' -prune -o -path ./.git -prune -o -type f \
+           \( -name pom.xml -o -path '*/src/*' \) -print0 | sort -z | xargs -0 sha1sum; } | sha1sum | cut -d' ' -f1)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+  exit 0
+fi
+log "building (sources changed)"
+mvn -q -B -ntp -Dstyle.color=never -DskipTests install >&2
+mkdir -p "$root/target"
+echo "$hash" > "$stamp"
