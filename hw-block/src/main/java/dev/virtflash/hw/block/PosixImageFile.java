@@ -1,0 +1,234 @@
+package dev.virtflash.hw.block;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * {@link ImageFile} on Linux. Data moves through a {@link FileChannel}; a second descriptor of the same file, opened
+ * with libc, serves what Java has no API for: {@code lseek(SEEK_DATA/SEEK_HOLE)}, {@code fallocate(PUNCH_HOLE)},
+ * {@code fstat} and an open-file-description lock ({@code F_OFD_SETLK}) on the whole file. OFD locks belong to the
+ * descriptor, not the process, so two machines in one JVM exclude each other too, and closing some other descriptor
+ * of the file does not drop the lock (as it would with classic POSIX locks).
+ */
+final class PosixImageFile implements ImageFile {
+
+    private final Path path;
+    private final boolean readOnly;
+    private final FileChannel channel;
+    private final int fd;
+    private boolean holesSupported = true;
+    private boolean punchSupported = true;
+    private boolean closed;
+
+    private PosixImageFile(Path path, boolean readOnly, FileChannel channel, int fd) {
+        this.path = path;
+        this.readOnly = readOnly;
+        this.channel = channel;
+        this.fd = fd;
+    }
+
+    static PosixImageFile open(Path path, boolean readOnly) throws IOException {
+        FileChannel channel;
+        try {
+            channel = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new ImageFormatException(path, "no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ImageFormatException(path, readOnly ? "cannot open for reading: permission denied"
+                    : "cannot open for writing: permission denied (use readonly=on for a read-only image)");
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ImageFormatException(path, "cannot open: " + e.getReason());
+        }
+        int fd;
+        try {
+            fd = PosixLibc.open(path.toString(), (readOnly ? PosixLibc.O_RDONLY : PosixLibc.O_RDWR)
+                    | PosixLibc.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            channel.close();
+            throw new ImageFormatException(path, "cannot open: errno " + e.getErrorCode());
+        }
+        PosixImageFile file = new PosixImageFile(path, readOnly, channel, fd);
+        try {
+            file.lock();
+        } catch (IOException e) {
+            file.close();
+            throw e;
+        }
+        return file;
+    }
+
+    private void lock() throws IOException {
+        ByteBuffer flock = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
+        flock.putShort(0, readOnly ? PosixLibc.F_RDLCK : PosixLibc.F_WRLCK);
+        flock.putShort(2, (short) 0); // SEEK_SET; l_start = l_len = 0: the whole file; l_pid must be 0
+        try {
+            PosixLibc.fcntl(fd, PosixLibc.F_OFD_SETLK, flock.array());
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == PosixLibc.EAGAIN || e.getErrorCode() == PosixLibc.EACCES) {
+                throw new ImageFormatException(path, readOnly
+                        ? "Failed to get shared \"write\" lock: another emulator is writing this image"
+                        : "Failed to get \"write\" lock: another emulator has this image open");
+            }
+            throw new ImageFormatException(path, "cannot lock: errno " + e.getErrorCode());
+        }
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public long length() throws IOException {
+        return channel.size();
+    }
+
+    @Override
+    public void readFully(long offset, ByteBuffer dst) throws IOException {
+        long at = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+                return;
+            }
+            at += n;
+        }
+    }
+
+    @Override
+    public void writeFully(long offset, ByteBuffer src) throws IOException {
+        checkWritable();
+        long at = offset;
+        while (src.hasRemaining()) {
+            at += channel.write(src, at);
+        }
+    }
+
+    @Override
+    public void setLength(long length) throws IOException {
+        checkWritable();
+        long current = channel.size();
+        if (length < current) {
+            channel.truncate(length);
+        } else if (length > current) {
+            channel.write(ByteBuffer.allocate(1), length - 1);
+            punchHole(length - 1, 1);
+        }
+    }
+
+    @Override
+    public void punchHole(long offset, long length) throws IOException {
+        checkWritable();
+        if (length <= 0) {
+            return;
+        }
+        if (punchSupported) {
+            try {
+                PosixLibc.fallocate(fd, PosixLibc.FALLOC_FL_PUNCH_HOLE | PosixLibc.FALLOC_FL_KEEP_SIZE, offset,
+                        length);
+                return;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != PosixLibc.EOPNOTSUPP && e.getErrorCode() != PosixLibc.EINVAL) {
+                    throw new IOException(path + ": cannot punch a hole at " + offset + ": errno " + e.getErrorCode());
+                }
+                punchSupported = false;
+            }
+        }
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long at = offset; at < offset + length; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), offset + length - at));
+            writeFully(at, zeros);
+            at += zeros.limit();
+        }
+    }
+
+    @Override
+    public long nextData(long offset) throws IOException {
+        if (!holesSupported) {
+            return offset < length() ? offset : -1;
+        }
+        try {
+            return PosixLibc.lseek(fd, offset, PosixLibc.SEEK_DATA);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == PosixLibc.ENXIO) {
+                return -1;
+            }
+            if (e.getErrorCode() == PosixLibc.EINVAL || e.getErrorCode() == PosixLibc.EOPNOTSUPP) {
+                holesSupported = false;
+                return offset < length() ? offset : -1;
+            }
+            throw new IOException(path + ": lseek(SEEK_DATA, " + offset + "): errno " + e.getErrorCode());
+        }
+    }
+
+    @Override
+    public long nextHole(long offset) throws IOException {
+        if (!holesSupported) {
+            return Math.max(offset, length());
+        }
+        try {
+            return PosixLibc.lseek(fd, offset, PosixLibc.SEEK_HOLE);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == PosixLibc.ENXIO) {
+                return offset;
+            }
+            if (e.getErrorCode() == PosixLibc.EINVAL || e.getErrorCode() == PosixLibc.EOPNOTSUPP) {
+                holesSupported = false;
+                return Math.max(offset, length());
+            }
+            throw new IOException(path + ": lseek(SEEK_HOLE, " + offset + "): errno " + e.getErrorCode());
+        }
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        byte[] stat = new byte[PosixLibc.STAT_SIZE];
+        try {
+            PosixLibc.fstat(fd, stat);
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": fstat: errno " + e.getErrorCode());
+        }
+        return ByteBuffer.wrap(stat).order(ByteOrder.nativeOrder()).getLong(PosixLibc.STAT_BLOCKS_OFFSET) * 512;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (!readOnly) {
+            channel.force(false);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            channel.close();
+        } finally {
+            PosixLibc.close(fd); // releases the OFD lock
+        }
+    }
+
+    private void checkWritable() throws IOException {
+        if (readOnly) {
+            throw new IOException(path + ": image is read-only");
+        }
+    }
+}
