@@ -122,12 +122,13 @@ final class PosixImageFile implements ImageFile {
     @Override
     public void setLength(long length) throws IOException {
         checkWritable();
-        long current = channel.size();
-        if (length < current) {
-            channel.truncate(length);
-        } else if (length > current) {
-            channel.write(ByteBuffer.allocate(1), length - 1);
-            punchHole(length - 1, 1);
+        if (length < 0) {
+            throw new IllegalArgumentException(path + ": file length " + length + ", expected >= 0");
+        }
+        try {
+            PosixLibc.ftruncate(fd, length); // grows with a hole, unlike FileChannel.truncate
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": cannot set the length to " + length + ": errno " + e.getErrorCode());
         }
     }
 

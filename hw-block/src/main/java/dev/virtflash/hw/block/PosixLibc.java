@@ -36,6 +36,8 @@ final class PosixLibc {
 
     static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
+    static native int ftruncate(int fd, long length) throws LastErrorException;
+
     static native int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
     /** {@code fcntl(fd, cmd, struct flock *)}; the struct is 32 bytes on x86-64 and aarch64 Linux. */
