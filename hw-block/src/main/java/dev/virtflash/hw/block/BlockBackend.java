@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * An open disk image, seen as its guest-visible contents (the "virtual disk"): reads and writes go through the
@@ -65,9 +64,12 @@ public interface BlockBackend extends AutoCloseable {
         return Mapping.of(status(offset, max));
     }
 
-    /** The image this one reads through where it allocates nothing (a qcow2 backing file), if any. */
-    default Optional<BlockBackend> backing() {
-        return Optional.empty();
+    /**
+     * The image this one reads through where it allocates nothing (a qcow2 backing file), or {@code null}. It is owned
+     * by this image (closed with it).
+     */
+    default BlockBackend backing() {
+        return null;
     }
 
     /**

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code virt img}: image tools a user of {@code qemu-img} recognises. The CLI calls {@link #run} with the words after
@@ -192,11 +191,10 @@ public final class ImgCommand {
             for (Map.Entry<String, String> detail : image.details().entrySet()) {
                 text.append(detail.getKey()).append(": ").append(detail.getValue()).append('\n');
             }
-            Optional<BlockBackend> below = image.backing();
-            if (below.isPresent()) {
+            if (image.backing() != null) {
                 StringBuilder chain = new StringBuilder(image.path() + " (" + image.format() + ")");
-                for (Optional<BlockBackend> b = below; b.isPresent(); b = b.get().backing()) {
-                    chain.append(" -> ").append(b.get().path()).append(" (").append(b.get().format()).append(')');
+                for (BlockBackend b = image.backing(); b != null; b = b.backing()) {
+                    chain.append(" -> ").append(b.path()).append(" (").append(b.format()).append(')');
                 }
                 text.append("backing chain: ").append(chain).append('\n');
             }
