@@ -55,6 +55,12 @@ final class ImageMap {
      * (QEMU 8.1 and later print it).
      */
     static void printJson(List<Mapping> runs, boolean withCompressed, PrintStream out) {
+        if (runs.isEmpty()) {
+            // qemu-img prints its initial, empty run for an empty image
+            out.print("[{ \"start\": 0, \"length\": 0, \"depth\": 0, \"present\": false, \"zero\": false,"
+                    + " \"data\": false" + (withCompressed ? ", \"compressed\": false" : "") + "}]\n");
+            return;
+        }
         StringBuilder text = new StringBuilder("[");
         for (int i = 0; i < runs.size(); i++) {
             Mapping m = runs.get(i);

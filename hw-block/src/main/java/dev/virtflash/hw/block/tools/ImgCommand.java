@@ -54,6 +54,8 @@ public final class ImgCommand {
             "       virt img check [-f FMT] FILE",
             "SIZE is in bytes, or with a suffix K, M, G, T, P or E (powers of 1024), e.g. 64M.");
 
+    private static final String HINT = "Try 'virt img help' for more information.";
+
     private ImgCommand() {
     }
 
@@ -66,7 +68,7 @@ public final class ImgCommand {
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.isEmpty()) {
             err.println("virt img: a subcommand is needed (create, info, map, check)");
-            err.println(USAGE_TEXT);
+            err.println(HINT);
             return USAGE;
         }
         String command = args.get(0);
@@ -92,7 +94,7 @@ public final class ImgCommand {
             }
         } catch (UsageException e) {
             err.println("virt img " + command + ": " + e.getMessage());
-            err.println("Try 'virt img help' for more information.");
+            err.println(HINT);
             return USAGE;
         } catch (IOException e) {
             err.println(e.getMessage());
@@ -146,8 +148,8 @@ public final class ImgCommand {
             throw new ImageFormatException(file, "creating qcow2 images is not available yet (create a raw image,"
                     + " or use qemu-img create -f qcow2)");
         }
-        out.println("Formatting '" + file + "', fmt=raw size=" + size);
         createRaw(file, size);
+        out.println("Formatting '" + file + "', fmt=raw size=" + size);
         return OK;
     }
 
