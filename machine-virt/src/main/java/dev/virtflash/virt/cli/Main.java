@@ -1,6 +1,8 @@
 package dev.virtflash.virt.cli;
 
 import dev.virtflash.virt.fdt.VirtDeviceTree;
+import dev.virtflash.hw.block.tools.ImgCommand;
+import dev.virtflash.hw.block.tools.LoadBench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -37,10 +39,6 @@ public final class Main {
     }
 
     /** Stands in until the board is assembled: says so and fails. */
-    static final MachineLauncher NOT_ASSEMBLED = (config, out, err) -> {
-        err.println("virt: the board is not assembled in this build yet (no VirtMachine); parsed " + config);
-        return 1;
-    };
 
     private final PayloadCatalog payloads;
     private final MachineLauncher launcher;
@@ -65,7 +63,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Main main = new Main(PayloadCatalog.firmware(), NOT_ASSEMBLED, Map.of(), System.out, System.err);
+        PayloadCatalog payloads = PayloadCatalog.firmware();
+        Map<String, Tool> tools = Map.of(
+                "img", ImgCommand::run,
+                "bench", (a, o, e) -> LoadBench.run(a, o));
+        Main main = new Main(payloads, new MachineRunner(payloads, System.in), tools, System.out, System.err);
         int rc = main.run(Arrays.asList(args));
         System.out.flush();
         System.exit(rc);
