@@ -1,5 +1,6 @@
 /* The usual CFI command sequences, in 32-bit bus cycles (see cfi.h). */
 #include "cfi.h"
+#include "busscript.h"
 
 uint32_t cfi_status(uintptr_t addr)
 {
@@ -57,30 +58,45 @@ static uint32_t low16_if_both(uint32_t w, int *ok)
     return w & 0xffff;
 }
 
+/* A bus script (run from RAM), so that flash0 - the bank the code runs from - can be probed too. */
+static struct bus_script probe;
+static int query_slot[CFI_IDX_END];
+
+static uint32_t q(int idx, int *ok)
+{
+    return low16_if_both((uint32_t)bs_value(&probe, query_slot[idx]), ok);
+}
+
 void cfi_probe(uintptr_t bank, struct cfi_geometry *g)
 {
+    static const uint8_t wanted[] = {
+        CFI_IDX_QRY, CFI_IDX_QRY + 1, CFI_IDX_QRY + 2, CFI_IDX_CMD_SET, CFI_IDX_CMD_SET + 1, CFI_IDX_DEVICE_SIZE,
+        CFI_IDX_BUFFER_SIZE, CFI_IDX_BUFFER_SIZE + 1, CFI_IDX_REGIONS,
+        CFI_IDX_REGION0, CFI_IDX_REGION0 + 1, CFI_IDX_REGION0 + 2, CFI_IDX_REGION0 + 3,
+    };
     int ok = 1;
-    cfi_read_array(bank);
-    cfi_cmd(bank, CFI_QUERY);
-    uint32_t q = low16_if_both(cfi_read_index(bank, CFI_IDX_QRY), &ok);
-    uint32_t r = low16_if_both(cfi_read_index(bank, CFI_IDX_QRY + 1), &ok);
-    uint32_t y = low16_if_both(cfi_read_index(bank, CFI_IDX_QRY + 2), &ok);
-    g->qry_ok = ok && q == 'Q' && r == 'R' && y == 'Y';
-    g->cmd_set = low16_if_both(cfi_read_index(bank, CFI_IDX_CMD_SET), &ok)
-        | low16_if_both(cfi_read_index(bank, CFI_IDX_CMD_SET + 1), &ok) << 8;
-    uint32_t size_log2 = low16_if_both(cfi_read_index(bank, CFI_IDX_DEVICE_SIZE), &ok);
-    uint32_t buf_log2 = low16_if_both(cfi_read_index(bank, CFI_IDX_BUFFER_SIZE), &ok)
-        | low16_if_both(cfi_read_index(bank, CFI_IDX_BUFFER_SIZE + 1), &ok) << 8;
-    g->regions = low16_if_both(cfi_read_index(bank, CFI_IDX_REGIONS), &ok);
-    uint32_t blocks_m1 = low16_if_both(cfi_read_index(bank, CFI_IDX_REGION0), &ok)
-        | low16_if_both(cfi_read_index(bank, CFI_IDX_REGION0 + 1), &ok) << 8;
-    uint32_t block_256 = low16_if_both(cfi_read_index(bank, CFI_IDX_REGION0 + 2), &ok)
-        | low16_if_both(cfi_read_index(bank, CFI_IDX_REGION0 + 3), &ok) << 8;
-    cfi_read_array(bank);
-    cfi_cmd(bank, CFI_READ_ID);
-    g->manufacturer = low16_if_both(cfi_read_index(bank, ID_IDX_MANUFACTURER), &ok);
-    g->device = low16_if_both(cfi_read_index(bank, ID_IDX_DEVICE), &ok);
-    cfi_read_array(bank);
+    bs_init(&probe);
+    bs_w32(&probe, bank, BOTH(CFI_READ_ARRAY));
+    bs_w32(&probe, bank, BOTH(CFI_QUERY));
+    for (unsigned i = 0; i < sizeof wanted; i++) {
+        query_slot[wanted[i]] = bs_r32(&probe, bank + 4u * wanted[i]);
+    }
+    bs_w32(&probe, bank, BOTH(CFI_READ_ARRAY));
+    bs_w32(&probe, bank, BOTH(CFI_READ_ID));
+    int man = bs_r32(&probe, bank + 4u * ID_IDX_MANUFACTURER);
+    int dev = bs_r32(&probe, bank + 4u * ID_IDX_DEVICE);
+    bs_w32(&probe, bank, BOTH(CFI_READ_ARRAY));
+    bs_run(&probe);
+
+    g->qry_ok = q(CFI_IDX_QRY, &ok) == 'Q' && q(CFI_IDX_QRY + 1, &ok) == 'R' && q(CFI_IDX_QRY + 2, &ok) == 'Y';
+    g->cmd_set = q(CFI_IDX_CMD_SET, &ok) | q(CFI_IDX_CMD_SET + 1, &ok) << 8;
+    uint32_t size_log2 = q(CFI_IDX_DEVICE_SIZE, &ok);
+    uint32_t buf_log2 = q(CFI_IDX_BUFFER_SIZE, &ok) | q(CFI_IDX_BUFFER_SIZE + 1, &ok) << 8;
+    g->regions = q(CFI_IDX_REGIONS, &ok);
+    uint32_t blocks_m1 = q(CFI_IDX_REGION0, &ok) | q(CFI_IDX_REGION0 + 1, &ok) << 8;
+    uint32_t block_256 = q(CFI_IDX_REGION0 + 2, &ok) | q(CFI_IDX_REGION0 + 3, &ok) << 8;
+    g->manufacturer = low16_if_both((uint32_t)bs_value(&probe, man), &ok);
+    g->device = low16_if_both((uint32_t)bs_value(&probe, dev), &ok);
 
     g->qry_ok = g->qry_ok && ok;
     g->devices = FLASH_BANK_WIDTH / 2;       /* x16 devices on a 32-bit bank (the DTB's bank-width 4) */

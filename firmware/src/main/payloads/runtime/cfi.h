@@ -87,7 +87,7 @@ uint32_t cfi_buffered(uintptr_t a, const uint32_t *words, unsigned n, uintptr_t 
 uint32_t pattern_word(uint32_t seed, uint32_t i);
 
 struct cfi_geometry {
-    int qry_ok;              /* 'Q' 'R' 'Y' found, in both halves */
+    int qry_ok;              /* 'Q' 'R' 'Y' found, and every value the same in both halves */
     uint32_t cmd_set;
     uint32_t manufacturer, device;
     uint32_t device_size;    /* one x16 device, bytes */
@@ -98,7 +98,7 @@ struct cfi_geometry {
     uint32_t buffer_size;    /* on the bus (all devices) */
     uint32_t regions;
 };
-/* CFI query + read identifier on a bank; leaves the bank in read-array mode. */
+/* CFI query + read identifier on a bank (either bank: the cycles run from RAM); ends in read-array mode. */
 void cfi_probe(uintptr_t bank, struct cfi_geometry *g);
 
 #endif

@@ -5,8 +5,16 @@
 #define PL011_FR    0x018
 #define PL011_FR_TXFF (1u << 5)
 
+static int at_line_start = 1;
+
+int con_at_line_start(void)
+{
+    return at_line_start;
+}
+
 void con_putc(char c)
 {
+    at_line_start = c == '\n';
     while (bus_r32(PL011_BASE + PL011_FR) & PL011_FR_TXFF) {
     }
     bus_w32(PL011_BASE + PL011_DR, (uint8_t)c);

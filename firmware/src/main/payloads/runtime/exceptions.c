@@ -47,7 +47,10 @@ void exception_dispatch(struct exc_frame *f)
         exit(EXIT_NESTED);
     }
     reporting = 1;
-    con_puts("\nexception: ");
+    if (!con_at_line_start()) {
+        con_putc('\n');
+    }
+    con_puts("exception: ");
     con_puts(kind_names[f->kind & 15]);
     con_puts(" EC=");
     con_hex(ESR_EC(f->esr), 2);
@@ -55,8 +58,12 @@ void exception_dispatch(struct exc_frame *f)
     con_hex32((uint32_t)f->esr);
     con_puts(" ELR=");
     con_hex(f->elr, 16);
-    con_puts(" FAR=");
-    con_hex(f->far, 16);
+    uint32_t ec = ESR_EC(f->esr);
+    if (ec == EC_INSN_ABORT_LOWER || ec == EC_INSN_ABORT_SAME || ec == EC_PC_ALIGNMENT
+        || ec == EC_DATA_ABORT_LOWER || ec == EC_DATA_ABORT_SAME) {
+        con_puts(" FAR=");     /* only where the architecture defines it */
+        con_hex(f->far, 16);
+    }
     con_putc('\n');
     exit(EXIT_EXCEPTION);
 }

@@ -39,6 +39,7 @@ void con_line(const char *s);              /* s + "\n" */
 void con_hex(uint64_t v, int digits);      /* "0x" + exactly `digits` hex digits */
 void con_hex32(uint32_t v);                /* 0x%08x */
 void con_dec(uint64_t v);
+int con_at_line_start(void);               /* nothing printed yet, or the last character was a newline */
 
 /* ---- semihosting ---- */
 #define SEMIHOST_SYS_WRITEC         0x03
@@ -56,7 +57,10 @@ struct exc_frame {
 };
 #define ESR_EC(esr)        (((esr) >> 26) & 0x3f)
 #define EC_UNKNOWN         0x00   /* e.g. an undefined instruction */
+#define EC_INSN_ABORT_LOWER 0x20
 #define EC_INSN_ABORT_SAME 0x21
+#define EC_PC_ALIGNMENT    0x22
+#define EC_DATA_ABORT_LOWER 0x24
 #define EC_DATA_ABORT_SAME 0x25
 
 void exception_dispatch(struct exc_frame *f);
