@@ -50,6 +50,13 @@ int con_at_line_start(void);               /* nothing printed yet, or the last c
 uint64_t semihost_call(uint32_t op, uint64_t param);
 void exit(int code) __attribute__((noreturn));   /* SYS_EXIT with ADP_Stopped_ApplicationExit and the code */
 
+/* ---- PSCI ---- */
+#define PSCI_SYSTEM_OFF 0x84000008u
+/* PSCI SYSTEM_OFF through HVC (virt's PSCI conduit for firmware at EL1): the board shuts down cleanly (QEMU flushes
+   its block devices, exit code 0). Use it where the image must be complete afterwards: semihosting SYS_EXIT makes
+   QEMU exit on the spot, and qcow2 metadata still in its cache is lost. */
+void power_off(void) __attribute__((noreturn));
+
 /* ---- exceptions ---- */
 struct exc_frame {
     uint64_t x[31];
