@@ -7,7 +7,7 @@ _start:
     str x1, [x0, #0x100]        // 8 bytes, aligned
     add x5, x0, #0x201
     str w1, [x5]                // 4 bytes at an odd address
-    stp x1, x2, [x0, #0x300]    // pair: two 8-byte stores
+    stp x1, x2, [x0, #0x1f0]    // pair: two 8-byte stores
     strb w1, [x0, #0x400]
     strh w1, [x0, #0x402]
     mov x2, #0

@@ -1,5 +1,6 @@
 package dev.virtflash.virt.cpu;
 
+import dev.virtflash.memory.GuestAddress;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -82,7 +83,7 @@ final class Semihosting {
                 break;
             }
             default:
-                return new CpuExit.GuestException(new dev.virtflash.memory.GuestAddress(pc), HLT_SEMIHOSTING,
+                return new CpuExit.GuestException(new GuestAddress(pc), HLT_SEMIHOSTING & 0xFFFF_FFFFL,
                         String.format("unsupported semihosting operation 0x%x (supported: SYS_WRITEC 0x03, "
                                 + "SYS_WRITE0 0x04, SYS_EXIT 0x18, SYS_EXIT_EXTENDED 0x20)", op));
         }
