@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * pointers (never memory allocated by Unicorn), MMIO regions through read/write callbacks to their handlers, and ROM
  * devices switch between a native array mapping and command-mode callbacks as their {@code romd} flag changes (see
  * {@link RomDeviceMapping}). It starts like QEMU's {@code virt} board does for firmware: PC = 0x0, in the exception
- * level Unicorn resets the A57 to (EL1h, PSTATE 0x3c5 on 2.1.1), with no register set up.
+ * level Unicorn resets the A57 to (EL1h with D, A, I, F masked: PSTATE 0x400003c5 on 2.1.1), with no
+ * register set up.
  *
  * <p>{@link #run()} executes until something ends the run and says what, as a {@link CpuExit}: a semihosting exit,
  * a PSCI power-off or reset, a guest access to nothing, an exception the guest cannot take, a time limit, a stop
@@ -89,6 +90,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     };
     private final long pageSize;
     private final long initialPstate;
+    private final long powerOnState;
 
     private final Object lock = new Object();
     private Thread runner;
@@ -124,6 +126,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             this.pageSize = engine.pageSize();
             engine.pc(RESET_PC);
             this.initialPstate = engine.pstate();
+            this.powerOnState = engine.saveContext();
             LOG.debug("Unicorn {} Cortex-A57 (MIDR 0x{}) starts at pc 0x0, PSTATE 0x{} (EL{}), page size {}",
                     UnicornLibrary.version(), Long.toHexString(engine.midr()), Long.toHexString(initialPstate),
                     (initialPstate >>> 2) & 3, pageSize);
@@ -530,7 +533,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         return engine.pstate();
     }
 
-    /** PSTATE right after reset: 0x3c5 (EL1h, DAIF masked) on Unicorn 2.1.1's Cortex-A57. */
+    /** PSTATE right after reset: 0x400003c5 (EL1h, DAIF masked, Z set) on Unicorn 2.1.1's Cortex-A57. */
     public long initialPstate() {
         return initialPstate;
     }
@@ -543,6 +546,20 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     /** MIDR_EL1, e.g. 0x411fd070 for a Cortex-A57 r1p0. */
     public long midr() {
         return engine.midr();
+    }
+
+    /**
+     * Puts the CPU back into its power-on state: every register and system register as after creation, PC = 0x0.
+     * Memory and devices are the board's business (a board handling {@link CpuExit.Reset} resets its devices, then
+     * calls this, then runs again). Only while not running.
+     */
+    public void reset() {
+        synchronized (lock) {
+            if (closed || runner != null) {
+                throw new IllegalStateException(closed ? "reset of a closed CPU" : "reset while running");
+            }
+        }
+        engine.restoreContext(powerOnState);
     }
 
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */

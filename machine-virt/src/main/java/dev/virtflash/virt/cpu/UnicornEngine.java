@@ -23,6 +23,7 @@ final class UnicornEngine implements AutoCloseable {
     private final long[] one = new long[1];
     private final long[] cpReg = new long[CP_REG_LONGS];
     private final List<Object> callbacks = new ArrayList<>();
+    private final List<Long> contexts = new ArrayList<>();
     private boolean closed;
 
     private UnicornEngine(long handle) {
@@ -285,6 +286,21 @@ final class UnicornEngine implements AutoCloseable {
         }
     }
 
+    // ---- CPU state snapshots ----
+
+    /** Saves the CPU state (registers and system registers, not memory) into a new context; free it with close. */
+    long saveContext() {
+        long[] out = new long[1];
+        UnicornException.check(uc_context_alloc(handle, out), "uc_context_alloc");
+        contexts.add(out[0]);
+        UnicornException.check(uc_context_save(handle, out[0]), "uc_context_save");
+        return out[0];
+    }
+
+    void restoreContext(long context) {
+        UnicornException.check(uc_context_restore(handle, context), "uc_context_restore");
+    }
+
     // ---- execution ----
 
     /** {@code uc_emu_start} from {@code begin} until the stop address {@code until}; returns the uc_err. */
@@ -303,6 +319,10 @@ final class UnicornEngine implements AutoCloseable {
             return;
         }
         closed = true;
+        for (long context : contexts) {
+            uc_context_free(context);
+        }
+        contexts.clear();
         uc_close(handle);
         callbacks.clear();
     }

@@ -178,6 +178,14 @@ public final class UnicornLibrary {
 
     static native int uc_mem_read(long uc, long address, byte[] bytes, long size);
 
+    static native int uc_context_alloc(long uc, long[] context);
+
+    static native int uc_context_save(long uc, long context);
+
+    static native int uc_context_restore(long uc, long context);
+
+    static native int uc_context_free(long context);
+
     static native int uc_emu_start(long uc, long begin, long until, long timeoutMicros, long count);
 
     static native int uc_emu_stop(long uc);

@@ -138,6 +138,17 @@ class UnicornCpuTest {
         }
     }
 
+    @Test
+    void waitForInterruptContinuesAsANoOpAndTheTimeLimitStillEndsTheRun() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram p = GuestProgram.build("wfi", RAM, tmp);
+            m.loadRam(p);
+            CpuExit exit = m.cpu.run(Duration.ofMillis(100));
+            assertInstanceOf(CpuExit.Timeout.class, exit, exit::describe);
+            assertEquals(2, m.cpu.x(3), "execution went on after the WFI");
+        }
+    }
+
     /** Hundreds of stops from another thread, each resumed: no instruction is skipped or repeated. */
     @Test
     void stopsFromAnotherThreadAreExact() throws Exception {
