@@ -172,7 +172,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             RamRegion ram = (RamRegion) region;
             engine.mapPointer(at, ram.memory().mappedSize(), UC_PROT_ALL, ram.memory().address());
         } else if (region instanceof RomDeviceRegion) {
-            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, faults));
+            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults));
         } else {
             mapMmio(at, (MmioRegion) region);
         }
@@ -241,9 +241,20 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
+    /** The ROM device at guest address {@code address}, or null. */
     private RomDeviceMapping rom(long address) {
         for (RomDeviceMapping r : roms) {
             if (r.contains(address)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The ROM device one of whose views holds physical address {@code physical}, or null. */
+    private RomDeviceMapping romView(long physical) {
+        for (RomDeviceMapping r : roms) {
+            if (r.viewOffset(physical) >= 0) {
                 return r;
             }
         }
@@ -316,7 +327,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         long pc = engine.pc();
         while (true) {
             for (RomDeviceMapping rom : roms) {
-                rom.remapIfPending();
+                rom.switchIfPending();
             }
             ExternalStop stop = externalStop.getAndSet(null);
             if (stop != null) {
@@ -414,14 +425,31 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private long instructionAt(long pc) {
         byte[] b = new byte[4];
-        if (!engine.read(pc, b)) {
+        if (!readMemory(pc, b)) {
             return -1;
         }
         return (b[0] & 0xFFL) | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL) << 16 | (b[3] & 0xFFL) << 24;
     }
 
+    /**
+     * Reads guest memory as the guest sees it: ROM devices through their region (their guest addresses have no
+     * physical mapping of their own), everything else through Unicorn.
+     */
+    private boolean readMemory(long address, byte[] dst) {
+        RomDeviceMapping rom = rom(address);
+        if (rom == null) {
+            return engine.read(address, dst);
+        }
+        long offset = address - rom.base();
+        if (offset > rom.region().size() - dst.length) {
+            return false;
+        }
+        rom.read(offset, dst);
+        return true;
+    }
+
     private CpuExit readGuest(long address, byte[] dst, long pc) {
-        if (engine.read(address, dst)) {
+        if (readMemory(address, dst)) {
             return null;
         }
         return new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(pc),
@@ -458,7 +486,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private boolean onWriteProtected(long address, int size, long value) {
         try {
-            RomDeviceMapping rom = rom(address);
+            RomDeviceMapping rom = romView(address);
             if (rom == null) {
                 endRun(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
                 return false;
@@ -472,7 +500,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private boolean onFetchProtected(long address, int size) {
         try {
-            if (rom(address) != null) {
+            RomDeviceMapping rom = romView(address);
+            if (rom != null && rom.inCommandView(address)) {
                 return true; // a ROM device in command mode: the CPU fetches status words, as on real hardware
             }
             AddressSpace.Mapping m = mappingAt(address);
@@ -563,12 +592,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     }
 
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */
-    public long romDeviceRemaps(GuestAddress base) {
+    public long romDeviceSwitches(GuestAddress base) {
         RomDeviceMapping rom = rom(base.value());
         if (rom == null) {
             throw new IllegalArgumentException("no ROM device at " + base);
         }
-        return rom.remaps();
+        return rom.switches();
     }
 
     /**

@@ -219,6 +219,11 @@ final class UnicornEngine implements AutoCloseable {
                 String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end));
     }
 
+    /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */
+    void flushTlb() {
+        UnicornException.check(uc_ctl(handle, CTL_WRITE_TLB_FLUSH), "uc_ctl(TLB_FLUSH)");
+    }
+
     void flushTranslations() {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_FLUSH), "uc_ctl(TB_FLUSH)");
     }
@@ -265,6 +270,14 @@ final class UnicornEngine implements AutoCloseable {
         long[] out = new long[1];
         UnicornException.check(uc_hook_add(handle, out, type, callback, 0, begin, end),
                 String.format("uc_hook_add(%d, 0x%x, 0x%x)", type, begin, end));
+        keep(callback);
+        return out[0];
+    }
+
+    long hookTlbFill(TlbFill callback, long begin, long end) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_TLB_FILL, callback, 0, begin, end),
+                String.format("uc_hook_add(TLB_FILL, 0x%x, 0x%x)", begin, end));
         keep(callback);
         return out[0];
     }

@@ -51,6 +51,7 @@ public final class UnicornLibrary {
     static final int UC_HOOK_MEM_FETCH_UNMAPPED = 1 << 6;
     static final int UC_HOOK_MEM_WRITE_PROT = 1 << 8;
     static final int UC_HOOK_MEM_FETCH_PROT = 1 << 9;
+    static final int UC_HOOK_TLB_FILL = 1 << 17;
     static final int UC_HOOK_MEM_UNMAPPED =
             UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED;
 
@@ -68,6 +69,7 @@ public final class UnicornLibrary {
     static final int UC_CTL_CPU_MODEL = 7;
     static final int UC_CTL_TB_REMOVE_CACHE = 9;
     static final int UC_CTL_TB_FLUSH = 10;
+    static final int UC_CTL_TLB_FLUSH = 11;
     static final int UC_CTL_TLB_TYPE = 12;
     /** uc_tlb_type: virtual address == physical address; no guest page-table walk. */
     static final int UC_TLB_VIRTUAL = 1;
@@ -78,6 +80,11 @@ public final class UnicornLibrary {
     static final int CTL_WRITE_TLB_TYPE = ctl(UC_CTL_TLB_TYPE, 1, UC_CTL_IO_WRITE);
     static final int CTL_WRITE_TB_REMOVE_CACHE = ctl(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE);
     static final int CTL_WRITE_TB_FLUSH = ctl(UC_CTL_TB_FLUSH, 0, UC_CTL_IO_WRITE);
+    static final int CTL_WRITE_TLB_FLUSH = ctl(UC_CTL_TLB_FLUSH, 0, UC_CTL_IO_WRITE);
+
+    /** {@code struct uc_tlb_entry {uint64_t paddr; uc_prot perms;}}: byte offsets. */
+    static final int TLB_ENTRY_PADDR_OFFSET = 0;
+    static final int TLB_ENTRY_PERMS_OFFSET = 8;
 
     // uc_arm64_reg. X0..X28 are consecutive; X29 and X30 are not next to them.
     static final int UC_ARM64_REG_X29 = 1;
@@ -132,6 +139,14 @@ public final class UnicornLibrary {
     /** {@code bool (*uc_cb_eventmem_t)(uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *ud)}. */
     interface EventMem extends Callback {
         boolean invoke(long uc, int type, long address, int size, long value, long userData);
+    }
+
+    /**
+     * {@code bool (*uc_cb_tlbevent_t)(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result,
+     * void *user_data)}: fills {@code result} and returns true, or returns false for a page fault.
+     */
+    interface TlbFill extends Callback {
+        boolean invoke(long uc, long vaddr, int type, long result, long userData);
     }
 
     /** {@code uint64_t (*uc_cb_mmio_read_t)(uc_engine *uc, uint64_t offset, unsigned size, void *user_data)}. */
@@ -194,6 +209,9 @@ public final class UnicornLibrary {
                                   long begin, long end);
 
     static native int uc_hook_add(long uc, long[] hook, int type, EventMem callback, long userData,
+                                  long begin, long end);
+
+    static native int uc_hook_add(long uc, long[] hook, int type, TlbFill callback, long userData,
                                   long begin, long end);
 
     /** A native function pointer as the callback: no Java upcall at all. */

@@ -26,6 +26,8 @@
  *   splits them itself.</li>
  *   <li>The reported PC of a data access fault is found by decoding the faulting block (Unicorn gives the block
  *   start); the report says when no instruction matched.</li>
+ *   <li>Each ROM device is also visible at two private physical alias addresses from 0xF000_0000_0000 up (its array
+ *   and command views; see {@code RomDeviceMapping}); QEMU has nothing there.</li>
  *   <li>Precise stops rely on a private Unicorn 2.1 structure layout, checked at start-up; Apple arm64 hosts are not
  *   supported (varargs calling convention).</li>
  * </ul>

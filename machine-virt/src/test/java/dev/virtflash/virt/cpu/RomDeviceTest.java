@@ -43,7 +43,7 @@ class RomDeviceTest {
             assertTrue(m.flash.region().romd());
             // 0x98 remaps at once; the first 0xFF only schedules the way back, which the second 0x98 (same block)
             // cancels; the last 0xFF's remap happens at the block boundary after it.
-            assertEquals(2, m.cpu.romDeviceRemaps(new GuestAddress(TestMachine.FLASH_BASE)),
+            assertEquals(2, m.cpu.romDeviceSwitches(new GuestAddress(TestMachine.FLASH_BASE)),
                     "one switch to command mode and one back");
         }
     }
