@@ -1,0 +1,144 @@
+package dev.virtflash.hw.pflash;
+
+import dev.virtflash.hw.block.WriteBack;
+import dev.virtflash.memory.HostMemory;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bank's array: host-side changes to the storage (erase, word program, buffer commit), each followed by a report
+ * of the changed bytes (so a CPU binding drops translated code) and a synchronous write-back with QEMU's granularity
+ * (spec §1.9):
+ * <ul>
+ *   <li>erase: the whole erase block;</li>
+ *   <li>word program: {@code [offset, offset + width)} widened to 512-byte sectors;</li>
+ *   <li>buffer commit: the whole window, including bytes the guest did not touch.</li>
+ * </ul>
+ * A failing write-back is logged at WARN (rate-limited) and otherwise ignored, as QEMU does: the storage keeps the
+ * new data, no status bit changes, nothing reaches the guest. With no write-back (a bank without an image) changes
+ * live only in memory.
+ */
+final class FlashStore {
+
+    /** Hears changes to the storage made by the device. */
+    interface ChangeListener {
+        void changed(long offset, long length);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(FlashStore.class);
+
+    private final String name;
+    private final HostMemory memory;
+    private final WriteBack writeBack;
+    private final ChangeListener listener;
+    private final WarnLimiter ioWarnings = WarnLimiter.standard();
+    private final long size;
+
+    /**
+     * @param writeBack where changes are persisted, or {@code null} for none
+     */
+    FlashStore(String name, HostMemory memory, WriteBack writeBack, ChangeListener listener) {
+        this.name = name;
+        this.memory = memory;
+        this.writeBack = writeBack;
+        this.listener = listener;
+        this.size = memory.size();
+    }
+
+    long size() {
+        return size;
+    }
+
+    HostMemory memory() {
+        return memory;
+    }
+
+    boolean persistent() {
+        return writeBack != null;
+    }
+
+    /** A little-endian array read of {@code width} bytes. */
+    long load(long offset, int width) {
+        return memory.load(offset, width);
+    }
+
+    /** Fills {@code [offset, offset + length)} with 0xFF and writes the block back. */
+    void erase(long offset, long length) {
+        memory.fill(offset, length, (byte) 0xFF);
+        changed(offset, length, offset, length);
+    }
+
+    /** Stores the low {@code width} bytes of {@code value} little-endian at {@code offset}; writes back 512-byte sectors. */
+    void program(long offset, int width, long value) {
+        memory.store(offset, width, value);
+        long start = offset & -Geometry.WRITE_BACK_SECTOR;
+        long end = Math.min(size, (offset + width + Geometry.WRITE_BACK_SECTOR - 1) & -Geometry.WRITE_BACK_SECTOR);
+        changed(offset, width, start, end - start);
+    }
+
+    /** Copies the window {@code [offset, offset + buffer.length)} into {@code buffer}. */
+    void snapshot(long offset, byte[] buffer) {
+        memory.read(offset, buffer, 0, buffer.length);
+    }
+
+    /** Copies {@code buffer} over the window at {@code offset} and writes the window back. */
+    void commit(long offset, byte[] buffer) {
+        memory.write(offset, buffer, 0, buffer.length);
+        changed(offset, buffer.length, offset, buffer.length);
+    }
+
+    /**
+     * Copies a ROM blob to offset 0, as QEMU's loader does for {@code -bios}: only bytes that differ cost memory (zero
+     * pages of the blob are discarded rather than written). Not written back.
+     */
+    void copyBlob(byte[] blob) {
+        final int page = 4096;
+        for (int at = 0; at < blob.length; at += page) {
+            int n = Math.min(page, blob.length - at);
+            if (isZero(blob, at, n)) {
+                if (!memory.isZero(at, n)) {
+                    memory.discard(at, n);
+                }
+            } else {
+                memory.write(at, blob, at, n);
+            }
+        }
+        if (blob.length > 0) {
+            listener.changed(0, blob.length);
+        }
+    }
+
+    /** Makes earlier write-backs durable. */
+    void flush() throws IOException {
+        if (writeBack != null) {
+            writeBack.flush();
+        }
+    }
+
+    private void changed(long offset, long length, long writeBackOffset, long writeBackLength) {
+        listener.changed(offset, length);
+        if (writeBack == null) {
+            return;
+        }
+        try {
+            writeBack.write(memory, writeBackOffset, writeBackLength);
+        } catch (IOException | RuntimeException e) {
+            if (ioWarnings.tryAcquire()) {
+                long more = ioWarnings.takeSuppressed();
+                LOG.warn("{}: could not update the image at 0x{} (0x{} bytes): {}{}", name,
+                        Long.toHexString(writeBackOffset), Long.toHexString(writeBackLength), e.toString(),
+                        more == 0 ? "" : " (" + more + " similar messages suppressed)");
+            }
+        }
+    }
+
+    private static boolean isZero(byte[] b, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,410 @@
+package dev.virtflash.hw.pflash;
+
+import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.ImageFormatException;
+import dev.virtflash.hw.block.NonZeroReader;
+import dev.virtflash.hw.block.WriteBack;
+import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.RomDeviceRegion;
+import java.io.IOException;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A CFI parallel NOR flash bank with the Intel/Sharp command set, behaving like QEMU's {@code cfi.pflash01} as the
+ * arm {@code virt} board configures it (spec {@code cfi01-spec.md} §1).
+ *
+ * <p><b>Not emulated</b> (as in QEMU): erase and program suspend/resume (0xB0, and 0xD0 with nothing pending, are
+ * unimplemented sequences); lock, unlock and lock-down state (0x60 0x01 and 0x60 0xD0 only set SR.7, the lock status
+ * in ID mode always reads 0, 0x60 0x2F returns to read-array); the configuration register (0x60 0x03); OTP and
+ * protection registers (0xC0; ID reads past index 1 return 0); buffered enhanced factory programming (0x80); 0xE9;
+ * chip erase and multi-block erase; timing of any kind (every operation completes before the next bus cycle, SR.7
+ * never reads 0 while "busy"); NOR bit semantics (program overwrites, 1s can be written back); big-endian banks;
+ * QEMU's {@code old-multiple-chip-handling}; the {@code secure} feature bit (the board places secure banks); migration.
+ *
+ * <p><b>What it does.</b> The bank owns its array, a {@link HostMemory} of {@code sectorLength * numBlocks} bytes,
+ * filled at {@link Builder#build()} from the image through {@link NonZeroReader} (zero runs cost nothing), or all
+ * zero without an image. It exposes a {@link RomDeviceRegion} ({@link #region()}): in read-array mode reads come
+ * straight from the array; every write, and every read in a command mode, goes to the model. The model flips the
+ * region's {@code romd} flag on every transition into or out of read-array ({@code romd == (state() ==
+ * READ_ARRAY)}), and reports every host-side change of the array with
+ * {@link RomDeviceRegion#contentChanged(long, long)} so that a CPU binding can drop translated code.
+ *
+ * <p>The state machine ({@link WriteState}, commands in {@link Cfi01Commands}, status bits in
+ * {@link StatusRegister}) follows spec §1.4 to the letter, quirks included: erase happens at 0x20, 0x50 clears SR.7,
+ * CFI mode is sticky, the command is the low byte of any write, the buffered-program window is chosen by the first
+ * data cycle (QEMU's 2024 fix). Accesses are split into QEMU's bus cycles (8 bytes are two 4-byte cycles, lower
+ * address first; unaligned accesses become aligned pieces) by the region's handler.
+ *
+ * <p><b>Persistence.</b> Erase, word program and buffered program write the changed range back synchronously
+ * through a {@link WriteBack} with QEMU's granularity (erase block; 512-byte sectors; the 4 KiB window). A failed
+ * write-back is logged at WARN and sets no status bit. A read-only bank (read-only image, or
+ * {@link Builder#readOnly(boolean)}) answers erase with SR.5|SR.7 and program with SR.4|SR.7, and changes nothing. A
+ * bank without an image is writable RAM and is never persisted.
+ *
+ * <p><b>Ownership.</b> The bank owns its {@link HostMemory}. It does <em>not</em> own the {@link BlockBackend}
+ * unless {@link Builder#closeBackend(boolean)} says so: by default the board opened the image and closes it after
+ * closing the bank. {@link #close()} flushes the write-back and unmaps the memory (then closes the backend if owned).
+ *
+ * <p>Not thread-safe: one CPU thread drives a bank at a time. Guest mistakes never throw; they are logged (WARN,
+ * rate-limited per bank) and leave a defined state.
+ */
+public final class PflashCfi01 implements AutoCloseable {
+
+    /** QEMU's device type name, used in messages. */
+    public static final String TYPE = "cfi.pflash01";
+
+    /** The {@code virt} board's erase block (spec §1.1). */
+    public static final long VIRT_SECTOR_LENGTH = 256 * 1024;
+    /** The {@code virt} board's blocks per bank (spec §1.1). */
+    public static final int VIRT_NUM_BLOCKS = 256;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PflashCfi01.class);
+
+    private final String name;
+    private final Geometry geometry;
+    private final CfiQueryTable cfiTable;
+    private final HostMemory storage;
+    private final BlockBackend backend;
+    private final boolean closeBackend;
+    private final FlashStore store;
+    private final CommandEngine engine;
+    private final RomDeviceRegion region;
+    private boolean closed;
+
+    private PflashCfi01(String name, Geometry geometry, HostMemory storage, BlockBackend backend,
+                        boolean closeBackend, WriteBack writeBack, boolean readOnly) {
+        this.name = name;
+        this.geometry = geometry;
+        this.cfiTable = CfiQueryTable.derive(geometry);
+        this.storage = storage;
+        this.backend = backend;
+        this.closeBackend = closeBackend;
+        this.store = new FlashStore(name, storage, writeBack, (offset, length) -> region().contentChanged(offset,
+                length));
+        this.engine = new CommandEngine(name, geometry, store, new QueryReads(geometry, cfiTable), readOnly,
+                romd -> region().setRomd(romd));
+        this.region = new RomDeviceRegion(name, storage, new PflashBus(name, engine, geometry.size()));
+    }
+
+    /** A builder with QEMU's defaults (legacy device width 0, ids 0); name, sector length, block count and width are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The {@code virt} board's bank (spec §1.1): 256 blocks of 256 KiB (64 MiB), bank width 4, two x16 chips
+     * (device width 2), ids 0x89 0x18 0x00 0x00. Add the backend (or none) and build.
+     */
+    public static Builder virtBank(String name) {
+        return new Builder().name(name).sectorLength(VIRT_SECTOR_LENGTH).numBlocks(VIRT_NUM_BLOCKS)
+                .bankWidth(4).deviceWidth(2).ids(0x89, 0x18, 0x00, 0x00);
+    }
+
+    /** The name given at build, e.g. {@code virt.flash0}. */
+    public String name() {
+        return name;
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** The CFI query table derived from the geometry. */
+    public CfiQueryTable cfiTable() {
+        return cfiTable;
+    }
+
+    /** The ROM-device region to place in an address space. Its memory is this bank's array. */
+    public RomDeviceRegion region() {
+        return region;
+    }
+
+    /** The image behind the bank, or {@code null} for a bank without one. */
+    public BlockBackend backend() {
+        return backend;
+    }
+
+    /** Whether erase and program are refused (SR.5/SR.4). */
+    public boolean readOnly() {
+        return engine.readOnly();
+    }
+
+    /** Whether changes are written back to an image. */
+    public boolean persistent() {
+        return store.persistent();
+    }
+
+    /** The current state of the write state machine. */
+    public WriteState state() {
+        return engine.state();
+    }
+
+    /** QEMU's {@code cmd} byte for the current state (0x00 in read-array), for diagnostics. */
+    public int command() {
+        return engine.command();
+    }
+
+    /** The status register (8 bits). */
+    public int status() {
+        return engine.status();
+    }
+
+    /** The base of the open write-buffer window, or -1 when no buffer is open. */
+    public long bufferWindow() {
+        return engine.bufferOffset();
+    }
+
+    /**
+     * System reset (spec §1.2): status 0x80, read-array ({@code romd} true), any open write buffer dropped. The array
+     * is kept; a board that loaded a {@code -bios} blob copies it again with {@link #loadBlob(byte[])}.
+     */
+    public void reset() {
+        checkOpen();
+        engine.reset();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: reset", name);
+        }
+    }
+
+    /**
+     * Copies a ROM blob (QEMU's {@code -bios}) to offset 0 of a bank without an image; the rest of the array is
+     * untouched. The change is reported to the region's listeners and not persisted. QEMU copies the blob again on
+     * every system reset, so a board calls this after {@link #reset()}.
+     *
+     * @throws IllegalStateException if the bank has an image (QEMU refuses {@code -bios} with a pflash0 drive)
+     * @throws IllegalArgumentException if the blob is larger than the bank
+     */
+    public void loadBlob(byte[] blob) {
+        Objects.requireNonNull(blob, "blob");
+        checkOpen();
+        if (backend != null) {
+            throw new IllegalStateException("pflash '" + name + "' has the image " + backend.path()
+                    + "; a ROM blob can only be loaded into a bank without an image");
+        }
+        if (blob.length > geometry.size()) {
+            throw new IllegalArgumentException("ROM blob of " + blob.length + " bytes does not fit pflash '" + name
+                    + "' of " + geometry.size() + " bytes");
+        }
+        store.copyBlob(blob);
+    }
+
+    /**
+     * Flushes the write-back, unmaps the array, and closes the backend if the bank owns it. Idempotent. The memory
+     * is unmapped even if the flush fails; the flush error is then thrown.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = null;
+        try {
+            store.flush();
+        } catch (IOException e) {
+            failure = e;
+        } finally {
+            storage.close();
+        }
+        if (closeBackend && backend != null) {
+            try {
+                backend.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PflashCfi01[" + name + ", " + geometry.size() + " bytes, " + engine.state()
+                + (backend == null ? ", no image" : ", " + backend.path()) + (readOnly() ? ", read-only" : "") + "]";
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("pflash '" + name + "' is closed");
+        }
+    }
+
+    /**
+     * The message QEMU gives for an image of the wrong size (spec §2.1), naming the file: {@code vars.img:
+     * cfi.pflash01 device 'virt.flash1' requires 67108864 bytes, the image provides 786432 bytes}.
+     */
+    static void requireSize(BlockBackend backend, String name, long required) throws ImageFormatException {
+        if (backend.size() != required) {
+            throw new ImageFormatException(backend.path(), TYPE + " device '" + name + "' requires " + required
+                    + " bytes, the image provides " + backend.size() + " bytes");
+        }
+    }
+
+    /**
+     * Configures a bank. Defaults are QEMU's: device width 0 (legacy), max device width = device width, ids 0,
+     * little-endian, writable, no image. Geometry is validated at {@link #build()}.
+     */
+    public static final class Builder {
+        private String name;
+        private long sectorLength;
+        private int numBlocks;
+        private int bankWidth;
+        private int deviceWidth;
+        private int maxDeviceWidth;
+        private int id0;
+        private int id1;
+        private int id2;
+        private int id3;
+        private boolean bigEndian;
+        private boolean readOnly;
+        private BlockBackend backend;
+        private boolean closeBackend;
+        private WriteBack writeBack;
+
+        private Builder() {
+        }
+
+        /** The region's name, e.g. {@code virt.flash0}. Required. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** QEMU's {@code sector-length}: the erase block on the bus, a power of two. Required. */
+        public Builder sectorLength(long sectorLength) {
+            this.sectorLength = sectorLength;
+            return this;
+        }
+
+        /** QEMU's {@code num-blocks}. Required. */
+        public Builder numBlocks(int numBlocks) {
+            this.numBlocks = numBlocks;
+            return this;
+        }
+
+        /** QEMU's {@code width}: 1, 2 or 4 bytes. Required. */
+        public Builder bankWidth(int bankWidth) {
+            this.bankWidth = bankWidth;
+            return this;
+        }
+
+        /** QEMU's {@code device-width}: 0 (legacy, the default), 1, 2 or 4. */
+        public Builder deviceWidth(int deviceWidth) {
+            this.deviceWidth = deviceWidth;
+            return this;
+        }
+
+        /** QEMU's {@code max-device-width}; 0 (the default) means equal to the device width. */
+        public Builder maxDeviceWidth(int maxDeviceWidth) {
+            this.maxDeviceWidth = maxDeviceWidth;
+            return this;
+        }
+
+        /** QEMU's {@code id0} to {@code id3} (16 bits each; id2 and id3 are used in legacy mode only). */
+        public Builder ids(int id0, int id1, int id2, int id3) {
+            this.id0 = id0;
+            this.id1 = id1;
+            this.id2 = id2;
+            this.id3 = id3;
+            return this;
+        }
+
+        /** QEMU's {@code big-endian}; only {@code false} is supported, {@code true} is refused at build. */
+        public Builder bigEndian(boolean bigEndian) {
+            this.bigEndian = bigEndian;
+            return this;
+        }
+
+        /**
+         * Refuses erase and program (SR.5/SR.4). A read-only image makes the bank read-only whatever this says.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * The image behind the bank, or {@code null} (the default) for a bank of writable RAM that is never
+         * persisted. Its size must be exactly the bank's size. Not closed by the bank unless
+         * {@link #closeBackend(boolean)}.
+         */
+        public Builder backend(BlockBackend backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        /** Whether {@link PflashCfi01#close()} also closes the backend (default {@code false}: the board owns it). */
+        public Builder closeBackend(boolean closeBackend) {
+            this.closeBackend = closeBackend;
+            return this;
+        }
+
+        /**
+         * Where changes are written back. Default: {@code WriteBack.to(backend)} with a backend, none without. Given
+         * explicitly (e.g. a recording write-back in tests), it is used even without a backend.
+         */
+        public Builder writeBack(WriteBack writeBack) {
+            this.writeBack = writeBack;
+            return this;
+        }
+
+        /**
+         * Validates the configuration, maps the array and loads the image.
+         *
+         * @throws IllegalArgumentException for a bad geometry, a missing name, or big-endian
+         * @throws ImageFormatException if the image is not exactly the bank's size (naming the file)
+         * @throws IOException if the image cannot be read
+         */
+        public PflashCfi01 build() throws IOException {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("pflash: name is required");
+            }
+            if (bigEndian) {
+                throw new IllegalArgumentException("pflash '" + name + "': big-endian is not supported, expected off");
+            }
+            Geometry geometry = Geometry.of(name, sectorLength, numBlocks, bankWidth, deviceWidth, maxDeviceWidth,
+                    id0, id1, id2, id3);
+            if (backend != null) {
+                requireSize(backend, name, geometry.size());
+            }
+            boolean ro = readOnly || (backend != null && backend.readOnly());
+            WriteBack wb = writeBack != null ? writeBack : backend != null ? WriteBack.to(backend) : null;
+            HostMemory storage = HostMemory.allocate(name, geometry.size());
+            try {
+                if (backend != null) {
+                    load(geometry, storage);
+                }
+                PflashCfi01 bank = new PflashCfi01(name, geometry, storage, backend, closeBackend, wb, ro);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{}: built {}", name, bank);
+                }
+                return bank;
+            } catch (IOException | RuntimeException e) {
+                storage.close();
+                throw e;
+            }
+        }
+
+        private void load(Geometry geometry, HostMemory storage) throws IOException {
+            try {
+                NonZeroReader.Stats stats = NonZeroReader.load(backend, storage);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{}: loaded {}: {} bytes read, {} pages copied, {} bytes skipped as zero", name,
+                            backend.path(), stats.bytesRead(), stats.pagesCopied(), stats.bytesSkipped());
+                }
+            } catch (ImageFormatException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new IOException(backend.path() + ": cannot read the image for " + TYPE + " device '" + name
+                        + "' (" + geometry.size() + " bytes): " + e.getMessage(), e);
+            }
+        }
+    }
+}
