@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * access with its encoding and may answer it (return 1 to skip the instruction, writing the destination register for
  * an MRS). The CPU binding therefore routes MRS/MSR of the six registers that {@link #decode} recognises to
  * {@link #read} and {@link #write}, calls {@link #refresh} at each stop to update the PPIs, and sleeps in WFI until
- * {@link #nextDeadlineNanos}.
+ * {@link #nextDeadlineNanos}. (A binding that instead keeps the registers inside Unicorn, where host CP_REG writes
+ * land, can copy CTL and CVAL here with {@link #write} at each stop and then use {@link #asserted} and
+ * {@link #nextDeadlineNanos}.)
  *
  * <p>Semantics (QEMU's {@code gt_recalc_timer}): ISTATUS = ENABLE and count &ge; CVAL (unsigned, virtual count for
  * the virtual timer); the PPI is ISTATUS and not IMASK; CTL writes change ENABLE and IMASK only; TVAL reads

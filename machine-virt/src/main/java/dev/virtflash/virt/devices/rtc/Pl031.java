@@ -182,7 +182,9 @@ public final class Pl031 implements MmioHandler {
             long now = clock.getAsLong();
             tickOffset += v - countAt(now);
             load = v;
-            LOG.debug("pl031: counter loaded with {}", Integer.toUnsignedLong(v));
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("pl031: counter loaded with {}", Integer.toUnsignedLong(v));
+            }
             setAlarm(now);
         } else if (offset == RTCMR) {
             match = v;
