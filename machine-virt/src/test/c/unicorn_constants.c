@@ -26,10 +26,12 @@ int main(void) {
     P(UC_MEM_FETCH_PROT);
     P(UC_CTL_IO_WRITE); P(UC_CTL_IO_READ); P(UC_CTL_UC_PAGE_SIZE); P(UC_CTL_CPU_MODEL); P(UC_CTL_TB_REMOVE_CACHE);
     P(UC_CTL_TB_FLUSH); P(UC_CTL_TLB_FLUSH); P(UC_CTL_TLB_TYPE); P(UC_TLB_VIRTUAL);
+    P(UC_CTL_TCG_BUFFER_SIZE);
     printf("CTL_WRITE_CPU_MODEL=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1));
     printf("CTL_READ_CPU_MODEL=%lld\n", (long long)(int)UC_CTL_READ(UC_CTL_CPU_MODEL, 1));
     printf("CTL_READ_PAGE_SIZE=%lld\n", (long long)(int)UC_CTL_READ(UC_CTL_UC_PAGE_SIZE, 1));
     printf("CTL_WRITE_TLB_TYPE=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_TLB_TYPE, 1));
+    printf("CTL_WRITE_TCG_BUFFER_SIZE=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1));
     printf("CTL_WRITE_TB_REMOVE_CACHE=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2));
     printf("CTL_WRITE_TB_FLUSH=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
     printf("CTL_WRITE_TLB_FLUSH=%lld\n", (long long)(int)UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));

@@ -71,6 +71,7 @@ public final class UnicornLibrary {
     static final int UC_CTL_TB_FLUSH = 10;
     static final int UC_CTL_TLB_FLUSH = 11;
     static final int UC_CTL_TLB_TYPE = 12;
+    static final int UC_CTL_TCG_BUFFER_SIZE = 13;
     /** uc_tlb_type: virtual address == physical address; no guest page-table walk. */
     static final int UC_TLB_VIRTUAL = 1;
 
@@ -78,6 +79,7 @@ public final class UnicornLibrary {
     static final int CTL_READ_CPU_MODEL = ctl(UC_CTL_CPU_MODEL, 1, UC_CTL_IO_READ);
     static final int CTL_READ_PAGE_SIZE = ctl(UC_CTL_UC_PAGE_SIZE, 1, UC_CTL_IO_READ);
     static final int CTL_WRITE_TLB_TYPE = ctl(UC_CTL_TLB_TYPE, 1, UC_CTL_IO_WRITE);
+    static final int CTL_WRITE_TCG_BUFFER_SIZE = ctl(UC_CTL_TCG_BUFFER_SIZE, 1, UC_CTL_IO_WRITE);
     static final int CTL_WRITE_TB_REMOVE_CACHE = ctl(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE);
     static final int CTL_WRITE_TB_FLUSH = ctl(UC_CTL_TB_FLUSH, 0, UC_CTL_IO_WRITE);
     static final int CTL_WRITE_TLB_FLUSH = ctl(UC_CTL_TLB_FLUSH, 0, UC_CTL_IO_WRITE);
