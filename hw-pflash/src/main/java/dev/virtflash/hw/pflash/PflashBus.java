@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  *   <li>An access is cut into pieces in ascending address order; each piece is as large as the lowest set bit of
  *       {@code (remaining size | address | 4)}. This is TCG's MMIO split (aligned pieces of up to 8 bytes) followed
  *       by the memory core's split of 8-byte pieces into two 4-byte cycles, lower address first. So an aligned
- *       8-byte store is two write cycles, and a 4-byte store at offset 2 is two 2-byte cycles.</li>
+ *       8-byte store is two write cycles, a 4-byte store at offset 2 is two 2-byte cycles, a 4-byte store at
+ *       offset 1 is four byte cycles, and an 8-byte store at offset 6 is four 2-byte cycles.</li>
  *   <li>Read pieces are assembled little-endian.</li>
  *   <li>Pieces that fall outside the bank are dropped (writes) or read as 0, with a rate-limited WARN; nothing
  *       throws for any offset, size or value.</li>

@@ -120,7 +120,7 @@ final class QueryReads {
     /** One chip's answer copied into the lanes of every chip of the bank (QEMU's replication loop). */
     private long replicate(long answer) {
         long value = answer;
-        if (deviceWidth < bankWidth) {
+        if (deviceWidth != 0 && deviceWidth < bankWidth) {
             for (int lane = deviceWidth; lane < bankWidth; lane += deviceWidth) {
                 value = deposit(value, 8 * lane, 8 * deviceWidth, value);
             }
