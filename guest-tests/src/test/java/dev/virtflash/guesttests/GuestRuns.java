@@ -3,23 +3,40 @@ package dev.virtflash.guesttests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The runners a test class uses, and a per-instance memo of runs on a fresh blank flash1 (one run per runner and
- * payload, however many scenario tests look at it; safe with JUnit's concurrent execution).
+ * The runners of the guest suite (QEMU, the oracle, and our board), a memo of runs on a fresh blank flash1 (one run per
+ * runner and payload, however many test classes look at it; safe with JUnit's concurrent execution), and the suite's
+ * bookkeeping: closing it logs {@code guest suite: N payload runs, X s} with the share of each board. One instance
+ * serves the whole suite: tests get it from {@link GuestSuite}.
  */
-final class GuestRuns {
+final class GuestRuns implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(GuestRuns.class);
+
+    private final TimedRunner qemu;
+    private final TimedRunner board;
     private final List<PayloadRunner> runners;
     private final ConcurrentHashMap<String, FutureTask<RunResult>> blankRuns = new ConcurrentHashMap<>();
+    private final long createdNanos = System.nanoTime();
 
-    GuestRuns() {
+    GuestRuns(PayloadRunner qemu, PayloadRunner board) {
+        this.qemu = new TimedRunner(qemu);
+        this.board = new TimedRunner(board);
+        this.runners = List.of(this.qemu, this.board);
+    }
+
+    /** The installed QEMU and the board of this source tree. */
+    static GuestRuns create() {
         try {
-            // The board's runner joins this list once machine-virt can boot payloads.
-            runners = List.of(QemuRunner.system());
+            return new GuestRuns(QemuRunner.system(), new BoardRunner());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -28,8 +45,29 @@ final class GuestRuns {
         }
     }
 
+    /** Every runner: QEMU first, then our board. */
     List<PayloadRunner> runners() {
         return runners;
+    }
+
+    /** The runners that can attach flash1 images of {@code format}. */
+    List<PayloadRunner> runners(ImageFormat format) {
+        return runners.stream().filter(r -> r.imageFormats().contains(format)).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** Debian's QEMU, the oracle. */
+    PayloadRunner qemu() {
+        return qemu;
+    }
+
+    /** Our board. */
+    PayloadRunner board() {
+        return board;
+    }
+
+    /** Counts a run made without a {@link PayloadRunner} (a whole command line) on QEMU or our board. */
+    void record(PayloadRunner runner, long tookNanos) {
+        (runner == qemu ? qemu : board).record(tookNanos);
     }
 
     /** The run of {@code payload} on {@code runner} with a fresh blank flash1, done once. */
@@ -45,5 +83,19 @@ final class GuestRuns {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }
+    }
+
+    /** The summary line: runs and time per board, and the suite's wall-clock time. */
+    String summary() {
+        double wall = (System.nanoTime() - createdNanos) / 1e9;
+        return String.format(Locale.ROOT, "guest suite: %d payload runs, %.1f s (%s: %d runs, %.1f s; %s: %d runs, "
+                        + "%.1f s; runs overlap two at a time)", qemu.runs() + board.runs(), wall,
+                qemu.name(), qemu.runs(), qemu.nanos() / 1e9, board.name(), board.runs(), board.nanos() / 1e9);
+    }
+
+    /** Logs the summary (INFO; the module's Surefire configuration shows this logger's INFO lines). */
+    @Override
+    public void close() {
+        log.info("{}", summary());
     }
 }
