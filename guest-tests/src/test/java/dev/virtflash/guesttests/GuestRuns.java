@@ -2,12 +2,15 @@ package dev.virtflash.guesttests;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +27,14 @@ final class GuestRuns implements AutoCloseable {
     private final TimedRunner qemu;
     private final TimedRunner board;
     private final List<PayloadRunner> runners;
-    private final ConcurrentHashMap<String, FutureTask<RunResult>> blankRuns = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, FutureTask<BlankRun>> blankRuns = new ConcurrentHashMap<>();
     private final long createdNanos = System.nanoTime();
+    private final Object dirLock = new Object();
+    private Path imageDir;
+
+    /** A run on a fresh blank flash1, with both banks' images as the run left them. */
+    record BlankRun(RunResult result, Path flash0, Path flash1) {
+    }
 
     GuestRuns(PayloadRunner qemu, PayloadRunner board) {
         this.qemu = new TimedRunner(qemu);
@@ -72,8 +81,20 @@ final class GuestRuns implements AutoCloseable {
 
     /** The run of {@code payload} on {@code runner} with a fresh blank flash1, done once. */
     RunResult blank(PayloadRunner runner, String payload) throws Exception {
-        FutureTask<RunResult> task = new FutureTask<>(() -> runner.run(RunSpec.of(payload)));
-        FutureTask<RunResult> existing = blankRuns.putIfAbsent(runner.name() + "|" + payload, task);
+        return blankRun(runner, payload).result();
+    }
+
+    /** The run of {@code payload} on {@code runner} with a fresh blank flash1 and the images it left, done once. */
+    BlankRun blankRun(PayloadRunner runner, String payload) throws Exception {
+        String key = runner.name() + "-" + payload;
+        FutureTask<BlankRun> task = new FutureTask<>(() -> {
+            Path dir = imageDir();
+            Path flash0 = dir.resolve(key + "-flash0.img");
+            Path flash1 = FlashImages.blankRaw(dir.resolve(key + "-flash1.img"));
+            RunResult r = runner.run(RunSpec.of(payload).withFlash0(flash0).withFlash1(flash1, ImageFormat.RAW));
+            return new BlankRun(r, flash0, flash1);
+        });
+        FutureTask<BlankRun> existing = blankRuns.putIfAbsent(key, task);
         if (existing == null) {
             task.run();
             existing = task;
@@ -93,9 +114,33 @@ final class GuestRuns implements AutoCloseable {
                 qemu.name(), qemu.runs(), qemu.nanos() / 1e9, board.name(), board.runs(), board.nanos() / 1e9);
     }
 
-    /** Logs the summary (INFO; the module's Surefire configuration shows this logger's INFO lines). */
+    /** The suite's folder for the images of blank runs (sparse files), made on first use. */
+    private Path imageDir() throws IOException {
+        synchronized (dirLock) {
+            if (imageDir == null) {
+                imageDir = Files.createTempDirectory("virtflash-guest-suite-");
+            }
+            return imageDir;
+        }
+    }
+
+    /**
+     * Deletes the blank runs' images and logs the summary (INFO; the module's Surefire configuration shows this
+     * logger's INFO lines).
+     */
     @Override
-    public void close() {
+    public void close() throws IOException {
+        synchronized (dirLock) {
+            if (imageDir != null) {
+                try (Stream<Path> files = Files.list(imageDir)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.delete(f);
+                    }
+                }
+                Files.delete(imageDir);
+                imageDir = null;
+            }
+        }
         log.info("{}", summary());
     }
 }

@@ -47,6 +47,16 @@ final class PayloadCatalog {
     private PayloadCatalog() {
     }
 
+    /**
+     * Whether a blank-flash1 payload prints the note of a documented difference between {@code a} and {@code b} that
+     * changes what is programmed (so the two boards' images may differ).
+     */
+    static boolean changesFlashContents(String payload, PayloadRunner a, PayloadRunner b) {
+        return BLANK_FLASH1.stream().filter(e -> e.payload().equals(payload)).flatMap(e -> e.notes().stream())
+                .map(KnownDifference::owning)
+                .anyMatch(d -> d.changesFlashContents() && Differential.between(a, b).contains(d));
+    }
+
     /** Every payload some test runs. */
     static Set<String> covered() {
         return Stream.concat(Stream.concat(BLANK_FLASH1.stream().map(Entry::payload), Stream.of(READ_ONLY.payload())),

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerFailureTest {
 
-    private static final Duration SHORT = Duration.ofSeconds(3);
+    static final Duration SHORT = Duration.ofSeconds(3);
     private final GuestRuns runs;
 
     RunnerFailureTest(GuestRuns runs) {
