@@ -40,8 +40,6 @@ public final class BoardRunner implements PayloadRunner {
     /** The name in test reports. */
     public static final String NAME = "virtflash";
     private static final Logger log = LoggerFactory.getLogger(BoardRunner.class);
-    private static final int CONSOLE_HEAD = 256 << 10;
-    private static final int CONSOLE_TAIL = 64 << 10;
     /** Native stack for the thread that runs the guest: QEMU's TCG code runs on it, inside the Java thread. */
     private static final long CPU_THREAD_STACK = 16L << 20;
     /** How long past its time limit a run may take to come back before the runner gives up on it. */
@@ -86,7 +84,7 @@ public final class BoardRunner implements PayloadRunner {
         try {
             FlashImages.withPayload(flash0, payload);
             Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
-            BoundedConsole console = new BoundedConsole(CONSOLE_HEAD, CONSOLE_TAIL);
+            BoundedConsole console = new BoundedConsole(ProcessRun.CONSOLE_HEAD, ProcessRun.CONSOLE_TAIL);
             VirtMachine machine = VirtMachine.builder()
                     .flashImage(0, flash0, ImageFormat.RAW.option(), false)
                     .flashImage(1, flash1, spec.effectiveFlash1Format().option(), spec.flash1ReadOnly())

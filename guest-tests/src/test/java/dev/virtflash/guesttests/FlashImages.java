@@ -88,6 +88,19 @@ public final class FlashImages {
         return words;
     }
 
+    /** Reads {@code count} bytes from {@code offset} of a raw image. */
+    public static byte[] readBytes(Path raw, long offset, int count) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(count);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    throw new IOException(raw + ": ends before offset " + (offset + b.position()));
+                }
+            }
+        }
+        return b.array();
+    }
+
     /** Word {@code i} of the payloads' test pattern (firmware runtime/cfi.c pattern_word). */
     public static int patternWord(int seed, int i) {
         return seed ^ (i * 0x9E3779B1);

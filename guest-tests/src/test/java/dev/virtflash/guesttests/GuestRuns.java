@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -24,6 +26,7 @@ final class GuestRuns implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GuestRuns.class);
 
+    private final QemuRunner qemuBinary;
     private final TimedRunner qemu;
     private final TimedRunner board;
     private final List<PayloadRunner> runners;
@@ -36,7 +39,8 @@ final class GuestRuns implements AutoCloseable {
     record BlankRun(RunResult result, Path flash0, Path flash1) {
     }
 
-    GuestRuns(PayloadRunner qemu, PayloadRunner board) {
+    GuestRuns(QemuRunner qemu, PayloadRunner board) {
+        this.qemuBinary = qemu;
         this.qemu = new TimedRunner(qemu);
         this.board = new TimedRunner(board);
         this.runners = List.of(this.qemu, this.board);
@@ -74,9 +78,19 @@ final class GuestRuns implements AutoCloseable {
         return board;
     }
 
-    /** Counts a run made without a {@link PayloadRunner} (a whole command line) on QEMU or our board. */
-    void record(PayloadRunner runner, long tookNanos) {
-        (runner == qemu ? qemu : board).record(tookNanos);
+    /** QEMU run with a whole command line of the caller's, counted in the summary. */
+    RunResult qemuCommandLine(List<String> options, Duration limit) throws Exception {
+        return timed(qemu, () -> qemuBinary.runCommandLine(options, limit));
+    }
+
+    /** A run made without a {@link PayloadRunner} (e.g. our CLI as a process) on {@code runner}'s board, counted. */
+    RunResult timed(PayloadRunner runner, Callable<RunResult> run) throws Exception {
+        long start = System.nanoTime();
+        try {
+            return run.call();
+        } finally {
+            (runner == qemu ? qemu : board).record(System.nanoTime() - start);
+        }
     }
 
     /** The run of {@code payload} on {@code runner} with a fresh blank flash1, done once. */

@@ -37,10 +37,6 @@ public final class QemuRunner implements PayloadRunner {
     public static final String DEFAULT_BINARY = "qemu-system-aarch64";
     private static final Logger log = LoggerFactory.getLogger(QemuRunner.class);
     private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\d+)\\.(\\d+)\\.(\\d+)");
-    private static final int CONSOLE_HEAD = 256 << 10;
-    private static final int CONSOLE_TAIL = 64 << 10;
-    private static final int DIAGNOSTICS_HEAD = 16 << 10;
-    private static final int DIAGNOSTICS_TAIL = 16 << 10;
 
     private final String binary;
     private final String version;
@@ -124,7 +120,7 @@ public final class QemuRunner implements PayloadRunner {
             Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
             List<String> cmd = commandLine(flash0, flash1, spec);
             log.debug("running {}", String.join(" ", cmd));
-            return execute(cmd, spec.timeout());
+            return ProcessRun.execute(cmd, spec.timeout());
         } finally {
             if (spec.flash0() == null) {
                 Files.deleteIfExists(flash0);
@@ -143,38 +139,7 @@ public final class QemuRunner implements PayloadRunner {
         cmd.add(binary);
         cmd.addAll(options);
         log.debug("running {}", String.join(" ", cmd));
-        return execute(cmd, timeout);
-    }
-
-    private static RunResult execute(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        try (ConsoleCapture out = new ConsoleCapture(p.getInputStream(), "qemu-stdout", CONSOLE_HEAD, CONSOLE_TAIL);
-             ConsoleCapture err = new ConsoleCapture(p.getErrorStream(), "qemu-stderr", DIAGNOSTICS_HEAD,
-                     DIAGNOSTICS_TAIL)) {
-            boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!finished) {
-                // through the handle: Process.destroyForcibly would also close our ends of the pipes and lose
-                // what QEMU wrote last
-                p.toHandle().destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-            out.awaitEnd(5_000);
-            err.awaitEnd(5_000);
-            String diagnostics = err.text();
-            if (!finished) {
-                diagnostics = "stopped after " + timeout.toMillis() + " ms\n" + diagnostics;
-            }
-            if (out.failure() != null) {
-                diagnostics += "\nreading the console failed: " + out.failure();
-            }
-            return new RunResult(finished ? p.exitValue() : RunResult.NO_EXIT_CODE, out.text(), !finished,
-                    diagnostics);
-        } finally {
-            if (p.isAlive()) {
-                p.toHandle().destroyForcibly();
-            }
-        }
+        return ProcessRun.execute(cmd, timeout);
     }
 
     @Override

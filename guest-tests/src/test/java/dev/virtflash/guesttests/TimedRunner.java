@@ -47,11 +47,6 @@ final class TimedRunner implements PayloadRunner {
         runs.incrementAndGet();
     }
 
-    /** The runner this one times. */
-    PayloadRunner timed() {
-        return runner;
-    }
-
     long runs() {
         return runs.get();
     }
