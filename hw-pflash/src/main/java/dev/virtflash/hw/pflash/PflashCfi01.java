@@ -356,7 +356,8 @@ public final class PflashCfi01 implements AutoCloseable {
         }
 
         /**
-         * Validates the configuration, maps the array and loads the image.
+         * Validates the configuration, maps the array and loads the image. If it throws, nothing is left mapped and
+         * the backend (never closed here, whatever {@link #closeBackend(boolean)} says) is still the caller's.
          *
          * @throws IllegalArgumentException for a bad geometry, a missing name, or big-endian
          * @throws ImageFormatException if the image is not exactly the bank's size (naming the file)
