@@ -514,6 +514,10 @@ public final class Qcow2Backend implements BlockBackend {
         Entries.Type type = classify(entry, guestOffset);
         long host = entry & Entries.OFFSET_MASK;
         boolean owned = (entry & Entries.COPIED) != 0;
+        if ((type == Entries.Type.NORMAL || type == Entries.Type.ZERO_ALLOC) && owned && host >= fileLength) {
+            throw corrupt(String.format("host cluster 0x%x of guest offset 0x%x lies past the end of the file (%d"
+                    + " bytes)", host, guestOffset, fileLength));
+        }
         if (type == Entries.Type.NORMAL && owned) {
             guard.checkWrite(host + inCluster, data.remaining(), "guest data");
             writeFile(host + inCluster, data);

@@ -25,8 +25,11 @@ import java.util.Set;
  */
 final class Refcounts {
 
-    /** How far past the end of the file a free cluster is looked for before the refcounts are declared absurd. */
-    private static final long SEARCH_MARGIN = 1L << 20;
+    /**
+     * How many clusters past the end of the file a free cluster is looked for before the refcounts are declared
+     * absurd (a crash can leave a few leaked refcounts past the end; never this many).
+     */
+    private static final long SEARCH_MARGIN = 1L << 16;
     /** Bound on the cover-and-retry rounds of one allocation. */
     private static final int MAX_ROUNDS = 256;
 
@@ -326,6 +329,11 @@ final class Refcounts {
     private byte[] block(long offset) throws IOException {
         byte[] block = blocks.get(offset);
         if (block == null) {
+            long length = file.length();
+            if (offset >= length) {
+                throw new ImageFormatException(path, String.format("refcount block at 0x%x lies past the end of the"
+                        + " file (%d bytes) (the image is corrupt; check it with qemu-img check)", offset, length));
+            }
             block = new byte[clusterSize];
             file.readFully(offset, ByteBuffer.wrap(block));
             blocks.put(offset, block);

@@ -33,7 +33,11 @@ final class Fixtures {
         byte[] data = new byte[size];
         fill(data, 0, 4096, random);
         fill(data, 100_000, 70_000, random);
-        fill(data, MIB, 256 * KIB, random);
+        if (size >= MIB + 256 * KIB + 1000) {
+            fill(data, MIB, 256 * KIB, random);
+        } else {
+            fill(data, size / 2, size / 8, random);
+        }
         if (size > 2 * MIB + 1024) {
             fill(data, 2 * MIB + 512, 512, random);
         }
