@@ -3,6 +3,7 @@ package dev.virtflash.hw.block;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * An open disk image, seen as its guest-visible contents (the "virtual disk"): reads and writes go through the
@@ -47,6 +48,45 @@ public interface BlockBackend extends AutoCloseable {
      * is not.
      */
     BlockStatus status(long offset, long max) throws IOException;
+
+    /**
+     * The run that starts at {@code offset} as {@code qemu-img map} sees it (at least one byte, at most {@code max},
+     * never past {@link #size()}): the layer of the backing chain that decides it, whether that layer allocates it,
+     * zero/data flags and the host offset. Only the image tools need it.
+     *
+     * <p>The default derives it from {@link #status}: depth 0, no host offset. A format with host offsets or backing
+     * files overrides it: where this image allocates nothing and a backing image lies below, the answer is the
+     * backing image's {@code mapping} (cut to the unallocated run) made one layer {@link Mapping#deeper deeper};
+     * where nothing lies below (no backing file, or the offset is past the backing image's end) it is
+     * {@code present=false, zero=true, data=false} at depth 0, as in QEMU.
+     */
+    default Mapping mapping(long offset, long max) throws IOException {
+        return Mapping.of(status(offset, max));
+    }
+
+    /**
+     * The image this one reads through where it allocates nothing (a qcow2 backing file), or {@code null}. It is owned
+     * by this image (closed with it).
+     */
+    default BlockBackend backing() {
+        return null;
+    }
+
+    /**
+     * Bytes the image's own host file occupies on disk ({@code st_blocks * 512}, QEMU's "disk size"), not counting
+     * backing files; {@code -1} when unknown.
+     */
+    default long allocatedBytes() throws IOException {
+        return -1;
+    }
+
+    /**
+     * Format-specific facts for {@code virt img info}, in display order, e.g. {@code cluster_size -> 65536},
+     * {@code compat -> 1.1}, {@code backing file -> base.raw} (the name as the header spells it). Empty by default.
+     */
+    default Map<String, String> details() {
+        return Map.of();
+    }
 
     /** Flushes and releases the file(s) and the lock. Idempotent. */
     @Override

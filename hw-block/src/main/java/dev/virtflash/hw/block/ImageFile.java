@@ -6,8 +6,9 @@ import java.nio.file.Path;
 
 /**
  * A host file under an image format: QEMU's "protocol" layer. Raw images expose it as it is; qcow2 keeps its
- * container in one. Opening locks it (an exclusive lock for read-write, a shared one for read-only), so two
- * emulators can never write the same image.
+ * container in one. Opening locks it with QEMU's byte-lock protocol: a read-write open excludes every other writer
+ * and every other reader that does not share writing; read-only opens share the image but keep writers out. So two
+ * emulators (ours or QEMU) can never write the same image.
  */
 public interface ImageFile extends AutoCloseable {
 

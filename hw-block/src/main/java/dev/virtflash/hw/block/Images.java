@@ -5,13 +5,14 @@ import dev.virtflash.hw.block.raw.RawFileBackend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /** Opens images: format from {@code format=} or, when absent, from the magic number, as QEMU probes. */
 public final class Images {
 
     /** The formats we open. */
-    public static final java.util.List<String> FORMATS = java.util.List.of("raw", "qcow2");
+    public static final List<String> FORMATS = List.of("raw", "qcow2");
 
     private Images() {
     }
@@ -39,6 +40,32 @@ public final class Images {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Checks that {@code image} is exactly {@code expected} bytes, as QEMU checks a flash bank's drive at start-up;
+     * smaller and larger are both refused. The message names the file, the device, the size expected and the size
+     * found: {@code flash1.img: device 'virt.flash1' requires 67108864 bytes, the image provides 786432 bytes}.
+     *
+     * @param deviceName the device's id, e.g. {@code virt.flash1}
+     */
+    public static void requireSize(BlockBackend image, long expected, String deviceName) throws ImageFormatException {
+        requireSize(image, expected, null, deviceName);
+    }
+
+    /**
+     * As {@link #requireSize(BlockBackend, long, String)}, naming the device's type as QEMU does:
+     * {@code flash1.img: cfi.pflash01 device 'virt.flash1' requires 67108864 bytes, the image provides 786432 bytes}.
+     *
+     * @param deviceType the device's type, e.g. {@code cfi.pflash01}, or {@code null}
+     */
+    public static void requireSize(BlockBackend image, long expected, String deviceType, String deviceName)
+            throws ImageFormatException {
+        if (image.size() != expected) {
+            throw new ImageFormatException(image.path(), (deviceType == null ? "" : deviceType + " ") + "device '"
+                    + deviceName + "' requires " + expected + " bytes, the image provides " + image.size()
+                    + " bytes");
         }
     }
 

@@ -12,9 +12,17 @@ import java.nio.file.StandardOpenOption;
 /**
  * {@link ImageFile} on Linux. Data moves through a {@link FileChannel}; a second descriptor of the same file, opened
  * with libc, serves what Java has no API for: {@code lseek(SEEK_DATA/SEEK_HOLE)}, {@code fallocate(PUNCH_HOLE)},
- * {@code fstat} and an open-file-description lock ({@code F_OFD_SETLK}) on the whole file. OFD locks belong to the
- * descriptor, not the process, so two machines in one JVM exclude each other too, and closing some other descriptor
- * of the file does not drop the lock (as it would with classic POSIX locks).
+ * {@code fstat} and open-file-description locks ({@code F_OFD_SETLK}). OFD locks belong to the descriptor, not the
+ * process, so two machines in one JVM exclude each other too, and closing some other descriptor of the file does not
+ * drop them (as it would with classic POSIX locks).
+ *
+ * <p>Locking follows QEMU's byte-lock protocol, so that virtflash and QEMU exclude each other as well: a shared lock on
+ * byte {@code 100 + bit} for each permission held (bit 0 "consistent read", bit 1 "write") and on byte
+ * {@code 200 + bit} for each permission not shared with others ("write", "resize"); then a test of the matching bytes
+ * of everyone else. A read-write open holds read and write and shares neither write nor resize, so a second writer
+ * (ours or QEMU's) fails with {@code Failed to get "write" lock}; a read-only open holds read and does not share
+ * write either, so read-only opens share the image while nobody can write it. Readers that share writing, such as
+ * {@code qemu-img info}, still work.
  */
 final class PosixImageFile implements ImageFile {
 
@@ -64,20 +72,69 @@ final class PosixImageFile implements ImageFile {
         return file;
     }
 
+    /** QEMU's lock byte bases: held permissions, and permissions not shared with others. */
+    private static final long LOCK_PERM_BASE = 100;
+    private static final long LOCK_SHARED_BASE = 200;
+    private static final int PERM_CONSISTENT_READ = 0;
+    private static final int PERM_WRITE = 1;
+    private static final int PERM_RESIZE = 3;
+    private static final String[] PERM_NAMES = {"consistent read", "write", "write unchanged", "resize"};
+
     private void lock() throws IOException {
-        ByteBuffer flock = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
-        flock.putShort(0, readOnly ? PosixLibc.F_RDLCK : PosixLibc.F_WRLCK);
-        flock.putShort(2, (short) 0); // SEEK_SET; l_start = l_len = 0: the whole file; l_pid must be 0
+        int[] held = readOnly ? new int[] {PERM_CONSISTENT_READ} : new int[] {PERM_CONSISTENT_READ, PERM_WRITE};
+        int[] unshared = {PERM_WRITE, PERM_RESIZE};
+        for (int perm : held) {
+            setLock(LOCK_PERM_BASE + perm);
+        }
+        for (int perm : unshared) {
+            setLock(LOCK_SHARED_BASE + perm);
+        }
+        for (int perm : held) {
+            if (lockedByOthers(LOCK_SHARED_BASE + perm)) {
+                throw new ImageFormatException(path, "Failed to get \"" + PERM_NAMES[perm]
+                        + "\" lock: another emulator has this image open");
+            }
+        }
+        for (int perm : unshared) {
+            if (lockedByOthers(LOCK_PERM_BASE + perm)) {
+                throw new ImageFormatException(path, "Failed to get shared \"" + PERM_NAMES[perm]
+                        + "\" lock: another emulator is writing this image");
+            }
+        }
+    }
+
+    private void setLock(long offset) throws IOException {
         try {
-            PosixLibc.fcntl(fd, PosixLibc.F_OFD_SETLK, flock.array());
+            PosixLibc.fcntl(fd, PosixLibc.F_OFD_SETLK, flock(PosixLibc.F_RDLCK, offset));
         } catch (LastErrorException e) {
             if (e.getErrorCode() == PosixLibc.EAGAIN || e.getErrorCode() == PosixLibc.EACCES) {
-                throw new ImageFormatException(path, readOnly
-                        ? "Failed to get shared \"write\" lock: another emulator is writing this image"
-                        : "Failed to get \"write\" lock: another emulator has this image open");
+                // Only a write lock on the byte stops a shared one: an older virtflash locked whole files that way.
+                throw new ImageFormatException(path, "Failed to get \"" + (readOnly ? "consistent read" : "write")
+                        + "\" lock: another program holds an exclusive lock on this image");
             }
             throw new ImageFormatException(path, "cannot lock: errno " + e.getErrorCode());
         }
+    }
+
+    /** Whether another open file description holds a lock on the byte at {@code offset}. */
+    private boolean lockedByOthers(long offset) throws IOException {
+        byte[] flock = flock(PosixLibc.F_WRLCK, offset);
+        try {
+            PosixLibc.fcntl(fd, PosixLibc.F_OFD_GETLK, flock);
+        } catch (LastErrorException e) {
+            throw new ImageFormatException(path, "cannot test locks: errno " + e.getErrorCode());
+        }
+        return ByteBuffer.wrap(flock).order(ByteOrder.nativeOrder()).getShort(0) != PosixLibc.F_UNLCK;
+    }
+
+    /** A {@code struct flock} (32 bytes on x86-64 and aarch64 Linux) for one byte; {@code l_pid} must be 0. */
+    private static byte[] flock(short type, long offset) {
+        ByteBuffer flock = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
+        flock.putShort(0, type);
+        flock.putShort(2, (short) 0); // SEEK_SET
+        flock.putLong(8, offset);
+        flock.putLong(16, 1);
+        return flock.array();
     }
 
     @Override
@@ -122,12 +179,13 @@ final class PosixImageFile implements ImageFile {
     @Override
     public void setLength(long length) throws IOException {
         checkWritable();
-        long current = channel.size();
-        if (length < current) {
-            channel.truncate(length);
-        } else if (length > current) {
-            channel.write(ByteBuffer.allocate(1), length - 1);
-            punchHole(length - 1, 1);
+        if (length < 0) {
+            throw new IllegalArgumentException(path + ": file length " + length + ", expected >= 0");
+        }
+        try {
+            PosixLibc.ftruncate(fd, length); // grows with a hole, unlike FileChannel.truncate
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": cannot set the length to " + length + ": errno " + e.getErrorCode());
         }
     }
 

@@ -14,9 +14,11 @@ final class PosixLibc {
     static final int SEEK_HOLE = 4;
     static final int FALLOC_FL_KEEP_SIZE = 1;
     static final int FALLOC_FL_PUNCH_HOLE = 2;
+    static final int F_OFD_GETLK = 36;
     static final int F_OFD_SETLK = 37;
     static final short F_RDLCK = 0;
     static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
     static final int ENXIO = 6;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
@@ -35,6 +37,8 @@ final class PosixLibc {
     static native int close(int fd) throws LastErrorException;
 
     static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+    static native int ftruncate(int fd, long length) throws LastErrorException;
 
     static native int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 

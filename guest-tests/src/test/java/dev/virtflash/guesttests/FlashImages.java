@@ -1,0 +1,135 @@
+package dev.virtflash.guesttests;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Flash bank images for test runs: sparse raw files, qcow2 through qemu-img, pattern words. */
+public final class FlashImages {
+
+    /** Every virt flash bank is exactly 64 MiB. */
+    public static final long BANK_SIZE = 64L << 20;
+
+    private FlashImages() {
+    }
+
+    /** A sparse all-zero raw image of the bank size (an existing file is replaced). */
+    public static Path blankRaw(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(BANK_SIZE);
+        }
+        return file;
+    }
+
+    /** A raw flash0 image: {@code payload} at offset 0, zero (sparse) up to the bank size. */
+    public static Path withPayload(Path file, byte[] payload) throws IOException {
+        if (payload.length > BANK_SIZE) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes does not fit a "
+                    + BANK_SIZE + "-byte bank");
+        }
+        Files.write(file, payload);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(BANK_SIZE);
+        }
+        return file;
+    }
+
+    /** An empty qcow2 image of the bank size, made with {@code qemu-img create}. */
+    public static Path blankQcow2(Path file) throws IOException, InterruptedException {
+        Files.deleteIfExists(file);
+        qemuImg(List.of("create", "-q", "-f", "qcow2", file.toString(), Long.toString(BANK_SIZE)));
+        return file;
+    }
+
+    /** The guest-visible contents of a qcow2 image as a raw file, made with {@code qemu-img convert}. */
+    public static Path qcow2ToRaw(Path qcow2, Path raw) throws IOException, InterruptedException {
+        Files.deleteIfExists(raw);
+        qemuImg(List.of("convert", "-q", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString()));
+        return raw;
+    }
+
+    /** Writes {@code words} little-endian from {@code offset} into a raw image. */
+    public static void writeWords(Path raw, long offset, int[] words) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(words.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(words);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
+            ch.write(b, offset);
+        }
+    }
+
+    /** Reads {@code count} little-endian words from {@code offset} of a raw image. */
+    public static int[] readWords(Path raw, long offset, int count) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    throw new IOException(raw + ": ends before offset " + (offset + b.position()));
+                }
+            }
+        }
+        b.flip();
+        int[] words = new int[count];
+        b.asIntBuffer().get(words);
+        return words;
+    }
+
+    /** Word {@code i} of the payloads' test pattern (firmware runtime/cfi.c pattern_word). */
+    public static int patternWord(int seed, int i) {
+        return seed ^ (i * 0x9E3779B1);
+    }
+
+    /** {@code count} pattern words. */
+    public static int[] pattern(int seed, int count) {
+        int[] w = new int[count];
+        for (int i = 0; i < count; i++) {
+            w[i] = patternWord(seed, i);
+        }
+        return w;
+    }
+
+    /** SHA-256 of a file, hex. */
+    public static String sha256(Path file) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                while (ch.read(buf) >= 0) {
+                    buf.flip();
+                    md.update(buf);
+                    buf.clear();
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static void qemuImg(List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("qemu-img");
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + ": did not finish in 60 s");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + out.strip());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.virtflash.guesttests;
+
+import java.util.List;
+
+/**
+ * Documented differences between a board and upstream QEMU's flash behaviour (spec §1.8 and what the payloads
+ * observed on Debian's QEMU 7.2). The payload scenarios that can tell them apart pass either way and print a
+ * {@code note KEY: VALUE} line naming what they saw; a test expects, per runner, the value of the behaviour that
+ * runner is documented to have.
+ */
+public enum KnownDifference {
+
+    /**
+     * Debian's 7.2 carries QEMU 9.0.0's buffered-write rework, which opens the 4 KiB buffer window at the count
+     * cycle's address; upstream (since "hw/pflash: fix block write start", May 2024) opens it at the first data
+     * cycle's. A buffer whose count cycle lies in another window than its data is dropped with SR.4 on 7.2.
+     */
+    BUFFERED_WINDOW_AT_COUNT_CYCLE(List.of("buffered-window"),
+            "count-address (QEMU 7.2)", "first-data-address (upstream)"),
+
+    /**
+     * The same rework opens the buffer at the count cycle whatever the count, so a count of 0 (one data cycle)
+     * programs on 7.2; upstream opens the buffer only at a data cycle with the counter not 0, so count 0 always
+     * fails with SR.4 (spec §1.8).
+     */
+    BUFFERED_COUNT_ZERO_PROGRAMS(List.of("buffered-count-zero"),
+            "programs (QEMU 7.2)", "fails (upstream)"),
+
+    /**
+     * QEMU 7.2's flash model programs and erases its storage behind TCG's back: code in flash that was translated
+     * before is still run from the old translation after the flash holds new code (observed: exec-bank1 returns the
+     * first routine's value after re-erase and re-program). A faithful board runs what the flash holds.
+     */
+    STALE_TRANSLATION_AFTER_PROGRAM(List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode"),
+            "stale-code (QEMU 7.2 keeps translated flash code across program/erase)", "new-code"),
+
+    /**
+     * QEMU 7.2's TCG links a translation block ending at an ISB directly to the translation of the next instruction
+     * in the same page and does not unlink it when the flash bank leaves read-array mode: code that puts its own bank
+     * into read-status mode runs the old instruction after the ISB instead of fetching the status word
+     * (self-command's same-page scenario; the page-crossing scenarios are not affected).
+     */
+    STALE_LINKED_TRANSLATION(List.of("self-command-same-page"),
+            "stale translation ran after the ISB (QEMU 7.2 TCG block linking)",
+            "status word fetched after the ISB (architectural)"),
+
+    /**
+     * Semihosting SYS_EXIT makes QEMU 7.2 call exit() on the spot, without flushing its block devices: flash writes
+     * to a raw image are already in the file (plain pwrite), but a qcow2 image loses the metadata still in QEMU's
+     * cache, so the guest's writes are not visible in the image afterwards. A clean shutdown (PSCI SYSTEM_OFF)
+     * keeps them. Seen from the host, not on the console: this difference has no note.
+     */
+    SEMIHOSTING_EXIT_DROPS_QCOW2_WRITES(List.of(), "qcow2 writes lost at SYS_EXIT", "qcow2 writes kept at SYS_EXIT");
+
+    private final List<String> noteKeys;
+    private final String presentValue;
+    private final String absentValue;
+
+    KnownDifference(List<String> noteKeys, String presentValue, String absentValue) {
+        this.noteKeys = noteKeys;
+        this.presentValue = presentValue;
+        this.absentValue = absentValue;
+    }
+
+    /** The difference whose note has this key. */
+    public static KnownDifference owning(String noteKey) {
+        for (KnownDifference d : values()) {
+            if (d.noteKeys.contains(noteKey)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("no documented difference prints note " + noteKey);
+    }
+
+    /** The keys of the note lines that show this difference. */
+    public List<String> noteKeys() {
+        return noteKeys;
+    }
+
+    /** The note value printed by a board that has this difference ({@code present}) or behaves like upstream. */
+    public String noteValue(boolean present) {
+        return present ? presentValue : absentValue;
+    }
+
+    /** The whole note line for {@code key}. */
+    public String noteLine(String key, boolean present) {
+        if (!noteKeys.contains(key)) {
+            throw new IllegalArgumentException(name() + " has no note " + key + "; its notes are " + noteKeys);
+        }
+        return "note " + key + ": " + noteValue(present);
+    }
+}

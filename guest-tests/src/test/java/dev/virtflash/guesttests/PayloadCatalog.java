@@ -1,0 +1,55 @@
+package dev.virtflash.guesttests;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Which payload reports which scenarios and notes: the expectations every runner is held to. */
+final class PayloadCatalog {
+
+    /** A payload run on a fresh blank flash1, its scenarios in order, and the note keys it prints. */
+    record Entry(String payload, List<String> scenarios, List<String> notes) {
+    }
+
+    /** Payloads that need nothing but a blank flash1. */
+    static final List<Entry> BLANK_FLASH1 = List.of(
+            new Entry("cfi-query", List.of("cfi-query-32bit", "cfi-byte-lanes", "cfi-64bit-read", "cfi-command-widths",
+                    "cfi-table-bounds", "id-reads", "cfi-geometry"), List.of()),
+            new Entry("status", List.of("status-power-on", "status-clear", "status-sticky-error", "status-mode-exits"),
+                    List.of()),
+            new Entry("erase", List.of("erase-at-setup-cycle", "erase-setup-then-garbage", "erase-confirm",
+                    "erase-command-encodings"), List.of()),
+            new Entry("word-program", List.of("word-program-widths", "program-overwrites", "word-program-64bit-split",
+                    "program-data-not-command", "program-status-mode"), List.of()),
+            new Entry("buffered", List.of("buffered-basic", "buffered-confirm-elsewhere", "buffered-count-255",
+                    "buffered-full-window", "buffered-window-crossing", "buffered-bad-confirm", "buffered-narrow-cycles",
+                    "buffered-data-not-commands", "buffered-preserves-window", "buffered-count-zero",
+                    "buffered-window-origin"), List.of("buffered-count-zero", "buffered-window")),
+            new Entry("modes", List.of("cfi-mode-sticky", "id-mode-exits", "unknown-commands", "lock-commands-noop",
+                    "bank0-stray-writes"), List.of()),
+            new Entry("cross-bank", List.of("bank0-runs-while-bank1-in-cfi-mode", "bank0-runs-while-bank1-buffer-open",
+                    "both-banks-query-at-once", "both-banks-program-at-once"), List.of()),
+            new Entry("self-command", List.of("trap-control-udf", "self-command-fetched-words",
+                    "self-command-read-status", "self-command-cfi-query", "self-command-read-id",
+                    "self-command-read-array", "self-command-same-page"), List.of("self-command-same-page")),
+            new Entry("exec-bank1", List.of("exec-programmed-code", "exec-after-reerase", "exec-after-overwrite",
+                    "exec-buffered-routine", "exec-bank1-in-status-mode"),
+                    List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")));
+
+    /** The read-only payload (needs a pattern image attached read-only; see ReadOnlyTest). */
+    static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",
+            "readonly-word-program", "readonly-buffered", "readonly-status-accumulates"), List.of());
+
+    /** Payloads with their own tests: the default payload, the persistence pair, and the runner failure modes. */
+    static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood");
+
+    private PayloadCatalog() {
+    }
+
+    /** Every payload some test runs. */
+    static Set<String> covered() {
+        return Stream.concat(Stream.concat(BLANK_FLASH1.stream().map(Entry::payload), Stream.of(READ_ONLY.payload())),
+                OWN_TESTS.stream()).collect(Collectors.toSet());
+    }
+}

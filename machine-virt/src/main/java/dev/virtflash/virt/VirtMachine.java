@@ -1,0 +1,298 @@
+package dev.virtflash.virt;
+
+import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.memory.AddressSpace;
+import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.MmioRegion;
+import dev.virtflash.memory.RamRegion;
+import dev.virtflash.virt.cpu.CpuExit;
+import dev.virtflash.virt.cpu.UnicornCpu;
+import dev.virtflash.virt.devices.ConsoleSink;
+import dev.virtflash.virt.devices.ConsoleSource;
+import dev.virtflash.virt.devices.InterruptLine;
+import dev.virtflash.virt.devices.Pl011;
+import dev.virtflash.virt.fdt.VirtDeviceTree;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * QEMU's arm {@code virt} board, as far as its flash subsystem needs: two CFI01 flash banks at 0x0 and
+ * 0x0400_0000 ({@link VirtMemoryMap#FLASH0}, {@link VirtMemoryMap#FLASH1}), RAM at 0x4000_0000 with the generated
+ * device tree at its start (as QEMU places it for firmware boot), a PL011 UART, and one Cortex-A57 run by Unicorn,
+ * starting at 0x0. Built with a {@link Builder}; everything it opens it owns and closes in reverse order.
+ *
+ * <p>Not emulated (absent from the map and the device tree): GIC and interrupts, PL031, fw_cfg, GPIO, virtio-mmio,
+ * PCIe, secure world, more than one CPU, KVM.
+ *
+ * <p>{@link #run(Duration)} handles a guest's PSCI {@code SYSTEM_RESET} in place, as QEMU does: the CPU returns to its
+ * power-on state, the banks to read-array (their contents kept), a {@code -bios} blob and the device tree are copied
+ * again, RAM is otherwise kept.
+ */
+public final class VirtMachine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VirtMachine.class);
+
+    private final Deque<AutoCloseable> owned;
+    private final PflashCfi01[] flash;
+    private final BlockBackend[] images;
+    private final HostMemory ram;
+    private final Pl011 uart;
+    private final byte[] deviceTree;
+    private final byte[] bios;
+    private final AddressSpace space;
+    private final UnicornCpu cpu;
+    private int resets;
+    private boolean closed;
+
+    private VirtMachine(Deque<AutoCloseable> owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
+                        Pl011 uart, byte[] deviceTree, byte[] bios, AddressSpace space, UnicornCpu cpu) {
+        this.owned = owned;
+        this.flash = flash;
+        this.images = images;
+        this.ram = ram;
+        this.uart = uart;
+        this.deviceTree = deviceTree;
+        this.bios = bios;
+        this.space = space;
+        this.cpu = cpu;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs the guest until it exits (semihosting, PSCI {@code SYSTEM_OFF}), faults, or {@code limit} passes;
+     * resets requested by the guest are carried out and the run goes on.
+     *
+     * @param limit wall-clock limit for the whole run, or {@code null} for none
+     */
+    public CpuExit run(Duration limit) {
+        checkOpen();
+        long deadline = limit == null ? 0 : System.nanoTime() + limit.toNanos();
+        while (true) {
+            Duration left = limit == null ? null : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            CpuExit exit = cpu.run(left);
+            if (!(exit instanceof CpuExit.Reset)) {
+                if (exit instanceof CpuExit.Timeout) {
+                    return new CpuExit.Timeout(((CpuExit.Timeout) exit).pc(), limit);
+                }
+                return exit;
+            }
+            LOG.debug("guest reset #{}", resets + 1);
+            reset();
+        }
+    }
+
+    /** A system reset, as QEMU's: CPU, banks and UART to their reset state; ROM blobs copied again. */
+    public void reset() {
+        checkOpen();
+        resets++;
+        cpu.reset();
+        for (PflashCfi01 bank : flash) {
+            bank.reset();
+        }
+        if (bios != null) {
+            flash[0].loadBlob(bios);
+        }
+        ram.write(0, deviceTree, 0, deviceTree.length);
+        uart.reset();
+    }
+
+    /** How many resets happened (guest-requested or {@link #reset()}). */
+    public int resets() {
+        return resets;
+    }
+
+    /** Flash bank 0 or 1. */
+    public PflashCfi01 flash(int unit) {
+        Objects.checkIndex(unit, flash.length);
+        return flash[unit];
+    }
+
+    /** The image behind bank {@code unit}, or {@code null} for a bank without one. */
+    public BlockBackend image(int unit) {
+        Objects.checkIndex(unit, images.length);
+        return images[unit];
+    }
+
+    public HostMemory ram() {
+        return ram;
+    }
+
+    public AddressSpace addressSpace() {
+        return space;
+    }
+
+    public UnicornCpu cpu() {
+        return cpu;
+    }
+
+    /** The device tree placed at the start of RAM. */
+    public byte[] deviceTree() {
+        return deviceTree.clone();
+    }
+
+    /** Closes the CPU, then RAM, the banks (flushing their write-back) and the images, in reverse order of creation. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeAll(owned);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("machine is closed");
+        }
+    }
+
+    private static void closeAll(Deque<AutoCloseable> owned) throws IOException {
+        Exception failure = null;
+        while (!owned.isEmpty()) {
+            try {
+                owned.pop().close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure instanceof IOException) {
+            throw (IOException) failure;
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure != null) {
+            throw new IOException(failure);
+        }
+    }
+
+    /** Configures a machine; {@link #build()} opens the images and assembles it. */
+    public static final class Builder {
+        private long ramSize = 128L << 20;
+        private final Path[] imageFiles = new Path[2];
+        private final String[] imageFormats = new String[2];
+        private final boolean[] imageReadOnly = new boolean[2];
+        private byte[] bios;
+        private ConsoleSink console = b -> { };
+        private ConsoleSource input = ConsoleSource.none();
+        private RandomGenerator random;
+
+        private Builder() {
+        }
+
+        /** RAM size in bytes (default 128 MiB). */
+        public Builder ramSize(long bytes) {
+            if (bytes <= 0 || bytes % 4096 != 0) {
+                throw new IllegalArgumentException("RAM size " + bytes + ", expected a positive multiple of 4096");
+            }
+            this.ramSize = bytes;
+            return this;
+        }
+
+        /** The image of bank {@code unit} (0 or 1); {@code format} null to detect it. */
+        public Builder flashImage(int unit, Path file, String format, boolean readOnly) {
+            Objects.checkIndex(unit, 2);
+            imageFiles[unit] = Objects.requireNonNull(file, "file");
+            imageFormats[unit] = format;
+            imageReadOnly[unit] = readOnly;
+            return this;
+        }
+
+        /** QEMU's {@code -bios}: a blob copied into bank 0 (which then has no image) at build and on every reset. */
+        public Builder bios(byte[] blob) {
+            this.bios = blob.clone();
+            return this;
+        }
+
+        /** Where the UART's (and semihosting's) output goes, and where the UART's input comes from. */
+        public Builder console(ConsoleSink output, ConsoleSource input) {
+            this.console = Objects.requireNonNull(output, "output");
+            this.input = Objects.requireNonNull(input, "input");
+            return this;
+        }
+
+        /** The source of the device tree's random seeds (default: a fresh one per machine). */
+        public Builder deviceTreeRandom(RandomGenerator random) {
+            this.random = random;
+            return this;
+        }
+
+        /**
+         * Opens the images, loads the banks and assembles the board.
+         *
+         * @throws IOException for an image that cannot be used (one-line message naming the file)
+         */
+        public VirtMachine build() throws IOException {
+            if (bios != null && imageFiles[0] != null) {
+                throw new IllegalArgumentException("-bios cannot be used together with a pflash unit 0 image "
+                        + imageFiles[0]);
+            }
+            Deque<AutoCloseable> owned = new ArrayDeque<>();
+            try {
+                BlockBackend[] images = new BlockBackend[2];
+                PflashCfi01[] banks = new PflashCfi01[2];
+                for (int unit = 0; unit < 2; unit++) {
+                    String name = unit == 0 ? "virt.flash0" : "virt.flash1";
+                    PflashCfi01.Builder bank = PflashCfi01.virtBank(name);
+                    if (imageFiles[unit] != null) {
+                        images[unit] = Images.open(imageFiles[unit], imageFormats[unit], imageReadOnly[unit]);
+                        owned.push(images[unit]);
+                        bank.backend(images[unit]).readOnly(imageReadOnly[unit]);
+                    }
+                    banks[unit] = bank.build();
+                    owned.push(banks[unit]);
+                }
+                if (bios != null) {
+                    banks[0].loadBlob(bios);
+                }
+                HostMemory ram = HostMemory.allocate("mach-virt.ram", ramSize);
+                owned.push(ram);
+                VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(ramSize).psci(true);
+                if (random != null) {
+                    dt.random(random);
+                }
+                byte[] blob = dt.build().blob();
+                ram.write(0, blob, 0, blob.length);
+                Pl011 uart = new Pl011(console, input, InterruptLine.unconnected());
+                AddressSpace space = AddressSpace.builder("system")
+                        .map(VirtMemoryMap.FLASH0.base(), banks[0].region())
+                        .map(VirtMemoryMap.FLASH1.base(), banks[1].region())
+                        .map(VirtMemoryMap.UART.base(), new MmioRegion("pl011", VirtMemoryMap.UART.size(), uart))
+                        .map(VirtMemoryMap.RAM.base(), new RamRegion("mach-virt.ram", ram))
+                        .build();
+                ConsoleSink out = console;
+                UnicornCpu cpu = UnicornCpu.create(space, bytes -> {
+                    for (byte b : bytes) {
+                        out.put(b & 0xFF);
+                    }
+                });
+                owned.push(cpu);
+                LOG.debug("assembled:\n{}", space.describe());
+                return new VirtMachine(owned, banks, images, ram, uart, blob, bios, space, cpu);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    closeAll(owned);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+    }
+}

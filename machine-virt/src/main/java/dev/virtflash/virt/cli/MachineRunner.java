@@ -1,0 +1,138 @@
+package dev.virtflash.virt.cli;
+
+import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.Residency;
+import dev.virtflash.virt.VirtMachine;
+import dev.virtflash.virt.cpu.CpuExit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds a {@link VirtMachine} from a {@link MachineConfig}, runs it, and prints the flash RSS report. For an
+ * embedded payload it first makes the images: bank 0 holds the payload, bank 1 is the given image or a new one; new
+ * images are sparse 64 MiB raw files in a fresh folder that is kept (its path is printed).
+ */
+public final class MachineRunner implements Main.MachineLauncher {
+
+    private final PayloadCatalog payloads;
+    private final InputStream stdin;
+
+    public MachineRunner(PayloadCatalog payloads, InputStream stdin) {
+        this.payloads = Objects.requireNonNull(payloads, "payloads");
+        this.stdin = Objects.requireNonNull(stdin, "stdin");
+    }
+
+    @Override
+    public int launch(MachineConfig config, PrintStream out, PrintStream err) throws IOException {
+        VirtMachine.Builder builder = VirtMachine.builder().ramSize(config.ramSize());
+        List<DriveSpec> drives = new ArrayList<>(config.drives());
+        FirmwareSource firmware = config.firmware();
+        if (firmware instanceof FirmwareSource.Bios) {
+            Path file = ((FirmwareSource.Bios) firmware).file();
+            builder.bios(readBios(file));
+        } else if (firmware instanceof FirmwareSource.Payload) {
+            drives = payloadImages(((FirmwareSource.Payload) firmware).name(), drives, err);
+        }
+        for (DriveSpec d : drives) {
+            builder.flashImage(d.unit(), d.file(), d.format(), d.readOnly());
+        }
+        try (SerialBackend serial = SerialBackend.open(config.serial(), out, stdin)) {
+            builder.console(serial.sink(), serial.source());
+            try (VirtMachine machine = builder.build()) {
+                CpuExit exit = machine.run(config.timeout().orElse(null));
+                out.flush();
+                if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
+                    err.println("virt: " + exit.describe());
+                }
+                switch (config.rssReport()) {
+                    case TABLE:
+                        out.print(report(machine).toTable());
+                        break;
+                    case JSON:
+                        out.println(report(machine).toJson());
+                        break;
+                    default:
+                        break;
+                }
+                return exit.suggestedExitCode();
+            }
+        }
+    }
+
+    /** The flash RSS report of a machine: per bank, then the process. */
+    public static RssReport report(VirtMachine machine) throws IOException {
+        List<RssReport.Bank> banks = new ArrayList<>();
+        for (int unit = 0; unit < 2; unit++) {
+            PflashCfi01 bank = machine.flash(unit);
+            HostMemory memory = bank.region().memory();
+            BlockBackend image = machine.image(unit);
+            banks.add(new RssReport.Bank(bank.name(), memory.size(), image == null ? null : image.path(),
+                    image == null ? -1 : image.allocatedBytes(), nonZeroBytes(memory), Residency.residentBytes(memory)));
+        }
+        Residency.ProcessMemory p = Residency.process();
+        return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
+    }
+
+    /** Bytes in non-zero 4 KiB pages; reading untouched pages costs no memory. */
+    static long nonZeroBytes(HostMemory memory) {
+        long total = 0;
+        for (long off = 0; off < memory.size(); off += 4096) {
+            long n = Math.min(4096, memory.size() - off);
+            if (!memory.isZero(off, n)) {
+                total += n;
+            }
+        }
+        return total;
+    }
+
+    private static byte[] readBios(Path file) throws IOException {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IOException("-bios " + file + ": cannot read the file (" + e + ")", e);
+        }
+        if (size > PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS) {
+            throw new IOException("-bios " + file + ": " + size + " bytes, expected at most "
+                    + PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS + " (the size of flash bank 0)");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private List<DriveSpec> payloadImages(String name, List<DriveSpec> given, PrintStream err) throws IOException {
+        byte[] payload = payloads.load(name).orElseThrow(() ->
+                new IOException("--payload " + name + ": no such payload, expected one of " + payloads.names()));
+        long bankSize = PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS;
+        Path dir = Files.createTempDirectory("virtflash-");
+        List<DriveSpec> drives = new ArrayList<>();
+        Path flash0 = dir.resolve("flash0.img");
+        writeSparse(flash0, bankSize, payload);
+        drives.add(new DriveSpec(0, flash0, "raw", false));
+        DriveSpec unit1 = given.stream().filter(d -> d.unit() == 1).findFirst().orElse(null);
+        if (unit1 == null) {
+            Path flash1 = dir.resolve("flash1.img");
+            writeSparse(flash1, bankSize, new byte[0]);
+            unit1 = new DriveSpec(1, flash1, "raw", false);
+        }
+        drives.add(unit1);
+        err.println("virt: payload '" + name + "' on flash images in " + dir);
+        return drives;
+    }
+
+    private static void writeSparse(Path file, long size, byte[] head) throws IOException {
+        Files.createFile(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(head);
+            raf.setLength(size); // ftruncate: the rest is a hole
+        }
+    }
+}

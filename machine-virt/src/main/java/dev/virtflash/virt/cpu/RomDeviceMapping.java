@@ -1,0 +1,248 @@
+package dev.virtflash.virt.cpu;
+
+import com.sun.jna.Pointer;
+import dev.virtflash.memory.MemoryAccessException;
+import dev.virtflash.memory.RomDeviceRegion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ROM device (a flash bank) as Unicorn sees it. The device is mapped twice, once per mode, at two private
+ * physical addresses far above anything a board places ({@link #ALIAS_BASE}):
+ * <ul>
+ *   <li>the <b>array view</b>: the device's {@code HostMemory} mapped by pointer with every permission, then protected
+ *   to read+execute. Reads and fetches run at native speed; a store is discarded by Unicorn and reported, once, to the
+ *   engine-wide {@code UC_HOOK_MEM_WRITE_PROT} hook, which hands it to {@link #write}. (Mapping read-only directly is
+ *   not enough in Unicorn: the store would still land in memory.)</li>
+ *   <li>the <b>command view</b>: an MMIO mapping with a read callback and <em>no</em> write callback, so stores
+ *   still arrive at the same write-protect hook and nowhere else; reads (and instruction fetches, allowed by the
+ *   fetch-protect hook) go to {@link RomDeviceRegion#read}.</li>
+ * </ul>
+ * The guest's own addresses for the device are not mapped at all: in virtual-TLB mode a {@code UC_HOOK_TLB_FILL}
+ * hook bounded to them points each page at the view of the current mode. Switching modes is a flag, a TLB flush and,
+ * on leaving array mode, dropping the code translated from the array view (so no chained block keeps running stale
+ * array code while the device answers with status words). That costs microseconds, where unmapping and remapping a
+ * 64 MiB bank costs about 10 ms in Unicorn 2.1.1 (it flushes the TLB page by page).
+ *
+ * <p>Timing follows the recipe measured correct on Unicorn 2.1.1: array to command switches at once, inside the hook
+ * that saw the command; command to array waits: the device flips at once (the read callback then serves array bytes),
+ * and the array view comes back at the next translation block boundary, through a precise stop of the run loop
+ * ({@link #switchIfPending()}). Nothing that could move Unicorn's TLB under a store in progress happens inside the hook
+ * in command mode.
+ *
+ * <p>Unaligned stores: Unicorn reports an unaligned store to a protected page once with its full size, then once
+ * per byte while it performs the store byte by byte. The full-size report goes to the device (which splits it as
+ * its bus would); the byte echoes are recognised and dropped.
+ *
+ * <p>Side effect: the two views are visible to the guest at their physical alias addresses (identity-mapped like
+ * everything else). No board places anything there, and no guest looks there.
+ */
+final class RomDeviceMapping {
+
+    /** Where the private views start: 240 TiB, inside AArch64's 48-bit physical space, far above the virt map. */
+    static final long ALIAS_BASE = 0xF000_0000_0000L;
+    /** Room per view: ROM devices up to 8 GiB. */
+    static final long ALIAS_STRIDE = 1L << 33;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RomDeviceMapping.class);
+
+    private final UnicornEngine engine;
+    private final long base;
+    private final RomDeviceRegion region;
+    private final long mappedSize;
+    private final long arrayView;
+    private final long commandView;
+    private final Faults faults;
+    private boolean commandMode;
+    private boolean switchPending;
+    private long echoNext;
+    private int echoRemaining;
+    private long switches;
+
+    /**
+     * @param index a number unique per ROM device of the engine (0, 1, ...): selects the alias addresses
+     */
+    RomDeviceMapping(UnicornEngine engine, long base, RomDeviceRegion region, int index, Faults faults) {
+        this.engine = engine;
+        this.base = base;
+        this.region = region;
+        this.mappedSize = region.memory().mappedSize();
+        if (mappedSize > ALIAS_STRIDE) {
+            throw new IllegalArgumentException(String.format("ROM device '%s' has 0x%x bytes; at most 0x%x fit",
+                    region.name(), mappedSize, ALIAS_STRIDE));
+        }
+        this.arrayView = ALIAS_BASE + 2L * index * ALIAS_STRIDE;
+        this.commandView = arrayView + ALIAS_STRIDE;
+        this.faults = faults;
+        UnicornLibrary.MmioRead read = (uc, offset, size, userData) -> commandRead(offset, size);
+        UnicornLibrary.TlbFill fill = (uc, vaddr, type, result, userData) -> fill(vaddr, result);
+        engine.mapPointer(arrayView, mappedSize, UnicornLibrary.UC_PROT_ALL, region.memory().address());
+        engine.protect(arrayView, mappedSize, UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC);
+        engine.mapMmio(commandView, mappedSize, read, null);
+        engine.hookTlbFill(fill, base, base + mappedSize - 1);
+        this.commandMode = !region.romd();
+    }
+
+    long base() {
+        return base;
+    }
+
+    /** Whether {@code address} is one of the device's guest addresses. */
+    boolean contains(long address) {
+        return Long.compareUnsigned(address - base, mappedSize) < 0;
+    }
+
+    /** The device offset of a physical address in either view, or -1. */
+    long viewOffset(long physical) {
+        if (Long.compareUnsigned(physical - arrayView, mappedSize) < 0) {
+            return physical - arrayView;
+        }
+        if (Long.compareUnsigned(physical - commandView, mappedSize) < 0) {
+            return physical - commandView;
+        }
+        return -1;
+    }
+
+    /** Whether {@code physical} lies in the command view (instruction fetches there are allowed). */
+    boolean inCommandView(long physical) {
+        return Long.compareUnsigned(physical - commandView, mappedSize) < 0;
+    }
+
+    RomDeviceRegion region() {
+        return region;
+    }
+
+    /** How many times the device was switched between array and command mapping since creation. */
+    long switches() {
+        return switches;
+    }
+
+    private boolean fill(long vaddr, long result) {
+        try {
+            long paddr = (commandMode ? commandView : arrayView) + (vaddr - base);
+            Pointer entry = new Pointer(result);
+            entry.setLong(UnicornLibrary.TLB_ENTRY_PADDR_OFFSET, paddr);
+            entry.setInt(UnicornLibrary.TLB_ENTRY_PERMS_OFFSET, UnicornLibrary.UC_PROT_ALL);
+            return true;
+        } catch (Throwable t) {
+            faults.hostError("TLB fill for " + region.name() + " at 0x" + Long.toHexString(vaddr) + " failed: " + t,
+                    t);
+            return false;
+        }
+    }
+
+    private void switchTo(boolean command) {
+        commandMode = command;
+        if (command) {
+            engine.removeTranslations(arrayView, arrayView + mappedSize);
+        }
+        engine.flushTlb();
+        switches++;
+        LOG.debug("{} at 0x{} switched to {} mode", region.name(), Long.toHexString(base),
+                command ? "command" : "array");
+    }
+
+    /** A guest store reported by the write-protect hook, at {@code physical} in one of the views. */
+    void write(long physical, int size, long value) {
+        if (echoRemaining > 0 && size == 1 && physical == echoNext) {
+            echoNext++;
+            echoRemaining--;
+            return;
+        }
+        echoRemaining = 0;
+        long offset = viewOffset(physical);
+        if (offset < 0 || offset > region.size() - size) {
+            faults.accessPastEnd(base + offset, size, MemoryAccessException.Kind.WRITE, region.name());
+            return;
+        }
+        long masked = size == 8 ? value : value & ((1L << (size * 8)) - 1);
+        if (size > 1 && (physical & (size - 1)) != 0) {
+            echoNext = physical;
+            echoRemaining = size;
+        }
+        LOG.trace("{} write +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
+                Long.toHexString(masked));
+        region.write(offset, size, masked);
+    }
+
+    private long commandRead(long offset, int size) {
+        try {
+            if (offset > region.size() - size) {
+                faults.accessPastEnd(base + offset, size, MemoryAccessException.Kind.READ, region.name());
+                return 0;
+            }
+            long v = region.read(offset, size);
+            LOG.trace("{} read +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
+                    Long.toHexString(v));
+            return v;
+        } catch (Throwable t) {
+            faults.hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
+            return 0;
+        }
+    }
+
+    /** Reads {@code dst.length} bytes at device offset {@code offset} as the guest would (for trap decoding). */
+    void read(long offset, byte[] dst) {
+        if (region.romd()) {
+            region.memory().read(offset, dst, 0, dst.length);
+            return;
+        }
+        for (int i = 0; i < dst.length; ) {
+            long at = offset + i;
+            int width = (at & 3) == 0 && dst.length - i >= 4 ? 4 : 1;
+            long v = region.read(at, width);
+            for (int b = 0; b < width; b++) {
+                dst[i + b] = (byte) (v >>> (8 * b));
+            }
+            i += width;
+        }
+    }
+
+    /**
+     * The device entered or left array mode.
+     *
+     * @param running whether the guest is executing (we are inside a hook on the CPU thread)
+     * @return whether the switch was deferred to the next block boundary (the caller requests a precise stop)
+     */
+    boolean romdChanged(boolean romd, boolean running) {
+        boolean wantCommand = !romd;
+        if (wantCommand == commandMode) {
+            switchPending = false;
+            return false;
+        }
+        if (wantCommand || !running) {
+            switchPending = false;
+            switchTo(wantCommand);
+            return false;
+        }
+        switchPending = true;
+        return true;
+    }
+
+    /** Called by the run loop between {@code uc_emu_start} calls. */
+    void switchIfPending() {
+        if (switchPending) {
+            switchPending = false;
+            boolean wantCommand = !region.romd();
+            if (wantCommand != commandMode) {
+                switchTo(wantCommand);
+            }
+        }
+    }
+
+    /** The device changed {@code [offset, offset + length)} of its memory: drop code translated from it. */
+    void contentChanged(long offset, long length) {
+        if (!commandMode) {
+            engine.removeTranslations(arrayView + offset, arrayView + offset + length);
+        }
+        // In command mode no array code is cached: entering it dropped every block translated from the array view,
+        // and blocks fetched through the command view are never cached.
+    }
+
+    /** Where faults found by this mapping go. */
+    interface Faults {
+        void accessPastEnd(long address, int size, MemoryAccessException.Kind kind, String region);
+
+        void hostError(String message, Throwable cause);
+    }
+}

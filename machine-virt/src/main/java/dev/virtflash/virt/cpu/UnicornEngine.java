@@ -1,0 +1,342 @@
+package dev.virtflash.virt.cpu;
+
+import static dev.virtflash.virt.cpu.UnicornLibrary.*;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sole owner of one {@code uc_engine}: an AArch64 Cortex-A57 in virtual-TLB mode. Typed access to registers,
+ * memory mapping and hooks; every failing call throws {@link UnicornException}. Callback objects handed to Unicorn
+ * are kept here, strongly reachable, until {@link #close()} (JNA frees a callback's native stub when its Java object
+ * is collected). Not thread-safe: one thread uses an engine, except where a method says otherwise.
+ */
+final class UnicornEngine implements AutoCloseable {
+
+    /** CP_REG encodings (op0, op1, crn, crm, op2) of the system registers the binding needs. */
+    private static final int[] SPSR_EL1 = {3, 0, 4, 0, 0};
+    private static final int[] SPSR_EL2 = {3, 4, 4, 0, 0};
+    private static final int[] SPSR_EL3 = {3, 6, 4, 0, 0};
+    private static final int[] MIDR_EL1 = {3, 0, 0, 0, 0};
+
+    private final long handle;
+    private final long[] one = new long[1];
+    private final long[] cpReg = new long[CP_REG_LONGS];
+    private final List<Object> callbacks = new ArrayList<>();
+    private final List<Long> contexts = new ArrayList<>();
+    private boolean closed;
+
+    private UnicornEngine(long handle) {
+        this.handle = handle;
+    }
+
+    /**
+     * Opens an AArch64 engine with the Cortex-A57 model in virtual-TLB mode.
+     *
+     * @throws IllegalStateException if the library is missing or older than 2.1
+     * @throws UnicornException      if Unicorn refuses
+     */
+    static UnicornEngine openCortexA57() {
+        requireSupportedVersion();
+        long[] out = new long[1];
+        UnicornException.check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, out), "uc_open(ARM64)");
+        UnicornEngine engine = new UnicornEngine(out[0]);
+        try {
+            UnicornException.check(uc_ctl(engine.handle, CTL_WRITE_CPU_MODEL, UC_CPU_ARM64_A57),
+                    "uc_ctl(CPU_MODEL, A57)");
+            UnicornException.check(uc_ctl(engine.handle, CTL_WRITE_TLB_TYPE, UC_TLB_VIRTUAL),
+                    "uc_ctl(TLB_TYPE, VIRTUAL)");
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    long handle() {
+        return handle;
+    }
+
+    // ---- registers ----
+
+    long reg(int regid) {
+        UnicornException.check(uc_reg_read(handle, regid, one), "uc_reg_read(" + regid + ")");
+        return one[0];
+    }
+
+    void reg(int regid, long value) {
+        one[0] = value;
+        UnicornException.check(uc_reg_write(handle, regid, one), "uc_reg_write(" + regid + ")");
+    }
+
+    static int xRegId(int n) {
+        if (n >= 0 && n <= 28) {
+            return UC_ARM64_REG_X0 + n;
+        }
+        if (n == 29) {
+            return UC_ARM64_REG_X29;
+        }
+        if (n == 30) {
+            return UC_ARM64_REG_X30;
+        }
+        throw new IllegalArgumentException("x" + n + ", expected x0 to x30");
+    }
+
+    long x(int n) {
+        return reg(xRegId(n));
+    }
+
+    void x(int n, long value) {
+        reg(xRegId(n), value);
+    }
+
+    long pc() {
+        return reg(UC_ARM64_REG_PC);
+    }
+
+    void pc(long value) {
+        reg(UC_ARM64_REG_PC, value);
+    }
+
+    long sp() {
+        return reg(UC_ARM64_REG_SP);
+    }
+
+    void sp(long value) {
+        reg(UC_ARM64_REG_SP, value);
+    }
+
+    /** PSTATE as Unicorn packs it (SPSR layout: NZCV, DAIF, M[3:0] = EL and SP select). 32 bits. */
+    long pstate() {
+        return reg(UC_ARM64_REG_PSTATE) & 0xFFFF_FFFFL;
+    }
+
+    /** Writes PSTATE. Unicorn does not rebuild its translation flags here: follow with a CP_REG write. */
+    void pstate(long value) {
+        reg(UC_ARM64_REG_PSTATE, value);
+    }
+
+    long elr(int el) {
+        return reg(UC_ARM64_REG_ELR_EL0 + el);
+    }
+
+    void elr(int el, long value) {
+        reg(UC_ARM64_REG_ELR_EL0 + el, value);
+    }
+
+    long spEl(int el) {
+        return reg(UC_ARM64_REG_SP_EL0 + el);
+    }
+
+    void spEl(int el, long value) {
+        reg(UC_ARM64_REG_SP_EL0 + el, value);
+    }
+
+    void esr(int el, long value) {
+        reg(UC_ARM64_REG_ESR_EL0 + el, value);
+    }
+
+    long esr(int el) {
+        return reg(UC_ARM64_REG_ESR_EL0 + el);
+    }
+
+    long vbar(int el) {
+        return reg(UC_ARM64_REG_VBAR_EL0 + el);
+    }
+
+    /** SPSR_EL1..3 through CP_REG (Unicorn has no dedicated register ids for them). */
+    long spsr(int el) {
+        return sysReg(spsrEncoding(el));
+    }
+
+    /** Writes SPSR_ELx through CP_REG, which also makes Unicorn rebuild its translation flags. */
+    void spsr(int el, long value) {
+        sysReg(spsrEncoding(el), value);
+    }
+
+    long midr() {
+        return sysReg(MIDR_EL1);
+    }
+
+    private static int[] spsrEncoding(int el) {
+        switch (el) {
+            case 1:
+                return SPSR_EL1;
+            case 2:
+                return SPSR_EL2;
+            case 3:
+                return SPSR_EL3;
+            default:
+                throw new IllegalArgumentException("SPSR_EL" + el + ", expected EL1 to EL3");
+        }
+    }
+
+    private long sysReg(int[] enc) {
+        fillCpReg(enc, 0);
+        UnicornException.check(uc_reg_read(handle, UC_ARM64_REG_CP_REG, cpReg), "uc_reg_read(CP_REG " + str(enc) + ")");
+        return cpReg[3];
+    }
+
+    private void sysReg(int[] enc, long value) {
+        fillCpReg(enc, value);
+        UnicornException.check(uc_reg_write(handle, UC_ARM64_REG_CP_REG, cpReg),
+                "uc_reg_write(CP_REG " + str(enc) + ")");
+    }
+
+    private void fillCpReg(int[] enc, long value) {
+        int op0 = enc[0];
+        int op1 = enc[1];
+        int crn = enc[2];
+        int crm = enc[3];
+        int op2 = enc[4];
+        cpReg[0] = (crn & 0xFFFF_FFFFL) | ((long) crm << 32);
+        cpReg[1] = (op0 & 0xFFFF_FFFFL) | ((long) op1 << 32);
+        cpReg[2] = op2 & 0xFFFF_FFFFL;
+        cpReg[3] = value;
+    }
+
+    private static String str(int[] enc) {
+        return "S" + enc[0] + "_" + enc[1] + "_C" + enc[2] + "_C" + enc[3] + "_" + enc[4];
+    }
+
+    // ---- controls ----
+
+    int cpuModel() {
+        int[] out = new int[1];
+        UnicornException.check(uc_ctl(handle, CTL_READ_CPU_MODEL, out), "uc_ctl(read CPU_MODEL)");
+        return out[0];
+    }
+
+    int pageSize() {
+        int[] out = new int[1];
+        UnicornException.check(uc_ctl(handle, CTL_READ_PAGE_SIZE, out), "uc_ctl(read PAGE_SIZE)");
+        return out[0];
+    }
+
+    /** Drops code translated from guest addresses {@code [begin, end)}. */
+    void removeTranslations(long begin, long end) {
+        UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end),
+                String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end));
+    }
+
+    /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */
+    void flushTlb() {
+        UnicornException.check(uc_ctl(handle, CTL_WRITE_TLB_FLUSH), "uc_ctl(TLB_FLUSH)");
+    }
+
+    void flushTranslations() {
+        UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_FLUSH), "uc_ctl(TB_FLUSH)");
+    }
+
+    // ---- memory ----
+
+    void mapPointer(long address, long size, int perms, long pointer) {
+        UnicornException.check(uc_mem_map_ptr(handle, address, size, perms, pointer),
+                String.format("uc_mem_map_ptr(0x%x, 0x%x)", address, size));
+    }
+
+    void mapMmio(long address, long size, MmioRead read, MmioWrite write) {
+        UnicornException.check(uc_mmio_map(handle, address, size, read, 0, write, 0),
+                String.format("uc_mmio_map(0x%x, 0x%x)", address, size));
+        keep(read);
+        keep(write);
+    }
+
+    void protect(long address, long size, int perms) {
+        UnicornException.check(uc_mem_protect(handle, address, size, perms),
+                String.format("uc_mem_protect(0x%x, 0x%x, %d)", address, size, perms));
+    }
+
+    void unmap(long address, long size) {
+        UnicornException.check(uc_mem_unmap(handle, address, size),
+                String.format("uc_mem_unmap(0x%x, 0x%x)", address, size));
+    }
+
+    /** Reads guest memory through Unicorn's view; false if some byte is not readable memory. */
+    boolean read(long address, byte[] dst) {
+        return uc_mem_read(handle, address, dst, dst.length) == UC_ERR_OK;
+    }
+
+    // ---- hooks ----
+
+    long hookIntr(HookIntr callback) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_INTR, callback, 0, 1, 0), "uc_hook_add(INTR)");
+        keep(callback);
+        return out[0];
+    }
+
+    long hookMemory(int type, EventMem callback, long begin, long end) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, type, callback, 0, begin, end),
+                String.format("uc_hook_add(%d, 0x%x, 0x%x)", type, begin, end));
+        keep(callback);
+        return out[0];
+    }
+
+    long hookTlbFill(TlbFill callback, long begin, long end) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_TLB_FILL, callback, 0, begin, end),
+                String.format("uc_hook_add(TLB_FILL, 0x%x, 0x%x)", begin, end));
+        keep(callback);
+        return out[0];
+    }
+
+    long hookNative(int type, long function, long userData, long begin, long end) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, type, function, userData, begin, end),
+                "uc_hook_add(" + type + ", native)");
+        return out[0];
+    }
+
+    void unhook(long hook) {
+        UnicornException.check(uc_hook_del(handle, hook), "uc_hook_del");
+    }
+
+    private void keep(Object callback) {
+        if (callback != null) {
+            callbacks.add(callback);
+        }
+    }
+
+    // ---- CPU state snapshots ----
+
+    /** Saves the CPU state (registers and system registers, not memory) into a new context; free it with close. */
+    long saveContext() {
+        long[] out = new long[1];
+        UnicornException.check(uc_context_alloc(handle, out), "uc_context_alloc");
+        contexts.add(out[0]);
+        UnicornException.check(uc_context_save(handle, out[0]), "uc_context_save");
+        return out[0];
+    }
+
+    void restoreContext(long context) {
+        UnicornException.check(uc_context_restore(handle, context), "uc_context_restore");
+    }
+
+    // ---- execution ----
+
+    /** {@code uc_emu_start} from {@code begin} until the stop address {@code until}; returns the uc_err. */
+    int start(long begin, long until) {
+        return uc_emu_start(handle, begin, until, 0, 0);
+    }
+
+    /** Asks the engine to stop (imprecise: may stop inside a translation block). Safe from any thread. */
+    void stop() {
+        uc_emu_stop(handle);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (long context : contexts) {
+            uc_context_free(context);
+        }
+        contexts.clear();
+        uc_close(handle);
+        callbacks.clear();
+    }
+}

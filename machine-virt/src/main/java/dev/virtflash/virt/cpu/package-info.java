@@ -1,0 +1,35 @@
+/**
+ * The CPU binding: one AArch64 core emulated by Unicorn 2.1 (JNA direct mapping of {@code libunicorn.so.2}),
+ * executing the guest of an {@link dev.virtflash.memory.AddressSpace}.
+ *
+ * <p>What it does: {@link dev.virtflash.virt.cpu.UnicornCpu} opens a Cortex-A57 in virtual-TLB mode, mirrors the
+ * address space (RAM and ROM devices by host pointer, MMIO by callbacks), switches ROM devices between native array
+ * reads and command-mode callbacks, drops translated code when a device changes its memory, and runs the guest until
+ * a {@link dev.virtflash.virt.cpu.CpuExit} says why it stopped. Arm semihosting ({@code HLT #0xF000}: WRITEC,
+ * WRITE0, EXIT, EXIT_EXTENDED) and PSCI (VERSION 1.1, FEATURES, SYSTEM_OFF, SYSTEM_RESET through HVC or SMC) are
+ * emulated here because Unicorn reports those instructions as exceptions. Undefined instructions, SVC and BRK are
+ * taken into the guest's own vector table (Unicorn never enters it itself).
+ *
+ * <p>What it does not do:
+ * <ul>
+ *   <li>No interrupts: no IRQ/FIQ delivery, no GIC, no generic-timer interrupts. {@code WFI} returns at once.</li>
+ *   <li>One core only; no SMP, no PSCI CPU_ON.</li>
+ *   <li>Identity-mapped guests only: virtual-TLB mode (needed for firmware that turns the MMU on) treats every
+ *   virtual address as physical, so page tables are ignored. U-Boot and EDK2 identity-map; a guest that does not
+ *   (Linux) would need a {@code UC_HOOK_TLB_FILL} walker.</li>
+ *   <li>Instruction and data aborts are not delivered to the guest (Unicorn does not expose their syndrome): they end
+ *   the run with a report, as do exceptions while VBAR is 0 and exceptions inside the vector table.</li>
+ *   <li>No AArch32, no EL2/EL3 routing (HCR/SCR), no SError, no debug exceptions.</li>
+ *   <li>Semihosting file, clock and heap operations are not emulated (the run ends naming the operation).</li>
+ *   <li>MMIO accesses reach handlers in pieces of at most 4 bytes (Unicorn's MMIO path splits wider ones, low half
+ *   first); ROM-device <em>writes</em> keep their real width, 8 bytes and unaligned included, and the device
+ *   splits them itself.</li>
+ *   <li>The reported PC of a data access fault is found by decoding the faulting block (Unicorn gives the block
+ *   start); the report says when no instruction matched.</li>
+ *   <li>Each ROM device is also visible at two private physical alias addresses from 0xF000_0000_0000 up (its array
+ *   and command views; see {@code RomDeviceMapping}); QEMU has nothing there.</li>
+ *   <li>Precise stops rely on a private Unicorn 2.1 structure layout, checked at start-up; Apple arm64 hosts are not
+ *   supported (varargs calling convention).</li>
+ * </ul>
+ */
+package dev.virtflash.virt.cpu;

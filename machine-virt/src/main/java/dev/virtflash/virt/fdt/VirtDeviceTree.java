@@ -1,0 +1,213 @@
+package dev.virtflash.virt.fdt;
+
+import dev.virtflash.virt.VirtMemoryMap;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * The device tree of this {@code virt} board for firmware boot: QEMU's {@code create_fdt()} and friends, for the
+ * devices we have. The blob goes to {@link #LOAD_ADDRESS} (RAM base), where U-Boot and EDK2 look for it; its header's
+ * {@code totalsize} is the 1 MiB buffer QEMU allocates ({@link #BLOB_SIZE}), so {@code 0x4000_0000-0x400F_FFFF} is
+ * taken, as on QEMU.
+ *
+ * <p>Nodes: the root, {@code /chosen}, {@code /memory@40000000}, {@code /cpus} (one Cortex-A57 with QEMU's
+ * {@code cpu-map}), {@code /psci} (when the CPU offers PSCI over HVC), {@code /flash@0} (one node for both banks,
+ * bank-width 4), {@code /apb-pclk} and {@code /pl011@9000000}. Their properties and values are those of QEMU 7.2's
+ * {@code -M virt,dumpdtb=} for a 1-CPU Cortex-A57 machine with GICv2 and secure=off (a test compares them), with
+ * these deliberate differences:
+ * <ul>
+ *   <li><b>No interrupt properties.</b> There is no GIC, so there is no {@code /intc} node for the root's
+ *       {@code interrupt-parent} to point at, and the PL011's {@code interrupts} could not be resolved. A phandle to
+ *       a missing node is an invalid tree (dtc and Linux reject it), while a device without {@code interrupts} is
+ *       valid: its driver polls. Both properties are left out and come back with the GIC.</li>
+ *   <li><b>Absent nodes.</b> {@code /intc}, {@code /timer}, {@code /pmu}, {@code /pl031}, {@code /fw-cfg},
+ *       {@code /virtio_mmio@...}, {@code /pcie}, {@code /platform-bus} and {@code /gpio-keys} describe devices
+ *       this board does not emulate; a node for a missing device would send the guest to unassigned memory.</li>
+ *   <li><b>{@code /chosen}</b> has {@code stdout-path}, and, like QEMU, 32 bytes of {@code rng-seed} and an 8-byte
+ *       {@code kaslr-seed}, drawn from the {@link Builder#random(RandomGenerator) random source} (a
+ *       {@link SecureRandom} unless a test passes a seeded one). We keep them because firmware passes them on to
+ *       the kernel, which would otherwise start with no entropy and no KASLR; their values differ per boot by
+ *       nature.</li>
+ *   <li><b>Newer QEMU.</b> QEMU 8.2 and later add {@code /aliases/serial0} and a {@code dma-coherent} on the root;
+ *       QEMU 7.2 (our oracle) has neither, so neither is here.</li>
+ *   <li>{@code /cpus/cpu@0} has no {@code enable-method}: QEMU writes {@code "psci"} only with more than one CPU,
+ *       since the boot CPU is never started by PSCI.</li>
+ * </ul>
+ */
+public final class VirtDeviceTree {
+
+    /** Where firmware finds the blob: RAM base. */
+    public static final long LOAD_ADDRESS = VirtMemoryMap.RAM.base();
+    /** The blob's {@code totalsize}: QEMU's 1 MiB buffer ({@code create_device_tree}'s {@code FDT_MAX_SIZE}). */
+    public static final int BLOB_SIZE = 1 << 20;
+    /** Root {@code compatible} and {@code model}. */
+    public static final String MODEL = "linux,dummy-virt";
+    /** The fixed PL011 clock ({@code /apb-pclk}). */
+    public static final int APB_PCLK_HZ = 24_000_000;
+    /** The CPU model. */
+    public static final String CPU_COMPATIBLE = "arm,cortex-a57";
+    /** The path of the console UART. */
+    public static final String UART_PATH = "/pl011@" + Long.toHexString(VirtMemoryMap.UART.base());
+    /** Flash bank width in bytes: two x16 chips side by side. */
+    public static final int FLASH_BANK_WIDTH = 4;
+
+    /** PSCI 0.2 function IDs as QEMU writes them (SMC64 for the ones taking addresses). */
+    public static final int PSCI_CPU_SUSPEND = 0xC400_0001;
+    public static final int PSCI_CPU_OFF = 0x8400_0002;
+    public static final int PSCI_CPU_ON = 0xC400_0003;
+    public static final int PSCI_MIGRATE = 0xC400_0005;
+
+    /** Bytes of {@code /chosen/rng-seed}, as QEMU. */
+    public static final int RNG_SEED_BYTES = 32;
+
+    private final long ramSize;
+    private final boolean psci;
+    private final RandomGenerator random;
+
+    private VirtDeviceTree(Builder b) {
+        this.ramSize = b.ramSize;
+        this.psci = b.psci;
+        this.random = b.random != null ? b.random : new SecureRandom();
+    }
+
+    /** A builder with QEMU's defaults: 128 MiB of RAM, PSCI over HVC, secure random seeds. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a {@link VirtDeviceTree}. */
+    public static final class Builder {
+        private long ramSize = 128L << 20;
+        private boolean psci = true;
+        private RandomGenerator random;
+
+        private Builder() {
+        }
+
+        /** RAM size in bytes ({@code -m}); goes into {@code /memory@40000000}. */
+        public Builder ramSize(long bytes) {
+            if (bytes <= 0 || bytes > VirtMemoryMap.RAM.size()) {
+                throw new IllegalArgumentException("RAM size " + bytes + " bytes, expected 1.."
+                        + VirtMemoryMap.RAM.size());
+            }
+            this.ramSize = bytes;
+            return this;
+        }
+
+        /** Whether the CPU answers PSCI calls over HVC (adds {@code /psci}); default true. */
+        public Builder psci(boolean present) {
+            this.psci = present;
+            return this;
+        }
+
+        /** The source of {@code rng-seed} and {@code kaslr-seed}; default a new {@link SecureRandom}. */
+        public Builder random(RandomGenerator source) {
+            this.random = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        public VirtDeviceTree build() {
+            return new VirtDeviceTree(this);
+        }
+    }
+
+    /** The blob, {@link #BLOB_SIZE} bytes long. */
+    public byte[] blob() {
+        FdtBuilder fdt = new FdtBuilder();
+        int clockPhandle = fdt.allocatePhandle();
+        int cpuPhandle = fdt.allocatePhandle();
+
+        fdt.beginNode("");
+        fdt.propertyString("compatible", MODEL);
+        fdt.propertyString("model", MODEL);
+        fdt.propertyCells("#address-cells", 2);
+        fdt.propertyCells("#size-cells", 2);
+
+        chosen(fdt);
+        memory(fdt);
+        cpus(fdt, cpuPhandle);
+        if (psci) {
+            psci(fdt);
+        }
+        flash(fdt);
+        apbClock(fdt, clockPhandle);
+        uart(fdt, clockPhandle);
+
+        fdt.endNode();
+        return fdt.build(BLOB_SIZE);
+    }
+
+    private void chosen(FdtBuilder fdt) {
+        byte[] rng = new byte[RNG_SEED_BYTES];
+        random.nextBytes(rng);
+        fdt.beginNode("chosen");
+        fdt.propertyString("stdout-path", UART_PATH);
+        fdt.property("rng-seed", rng);
+        fdt.propertyU64("kaslr-seed", random.nextLong());
+        fdt.endNode();
+    }
+
+    private void memory(FdtBuilder fdt) {
+        long base = VirtMemoryMap.RAM.base();
+        fdt.beginNode("memory@" + Long.toHexString(base));
+        fdt.propertyString("device_type", "memory");
+        fdt.propertyU64("reg", base, ramSize);
+        fdt.endNode();
+    }
+
+    private static void cpus(FdtBuilder fdt, int cpuPhandle) {
+        fdt.beginNode("cpus");
+        fdt.propertyCells("#address-cells", 1);
+        fdt.propertyCells("#size-cells", 0);
+        fdt.beginNode("cpu-map").beginNode("socket0").beginNode("cluster0").beginNode("core0");
+        fdt.propertyCells("cpu", cpuPhandle);
+        fdt.endNode().endNode().endNode().endNode();
+        fdt.beginNode("cpu@0");
+        fdt.propertyString("device_type", "cpu");
+        fdt.propertyString("compatible", CPU_COMPATIBLE);
+        fdt.propertyCells("reg", 0);
+        fdt.phandle(cpuPhandle);
+        fdt.endNode();
+        fdt.endNode();
+    }
+
+    private static void psci(FdtBuilder fdt) {
+        fdt.beginNode("psci");
+        fdt.propertyStrings("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci");
+        fdt.propertyString("method", "hvc");
+        fdt.propertyCells("cpu_suspend", PSCI_CPU_SUSPEND);
+        fdt.propertyCells("cpu_off", PSCI_CPU_OFF);
+        fdt.propertyCells("cpu_on", PSCI_CPU_ON);
+        fdt.propertyCells("migrate", PSCI_MIGRATE);
+        fdt.endNode();
+    }
+
+    private static void flash(FdtBuilder fdt) {
+        fdt.beginNode("flash@" + Long.toHexString(VirtMemoryMap.FLASH0.base()));
+        fdt.propertyString("compatible", "cfi-flash");
+        fdt.propertyU64("reg", VirtMemoryMap.FLASH0.base(), VirtMemoryMap.FLASH0.size(),
+                VirtMemoryMap.FLASH1.base(), VirtMemoryMap.FLASH1.size());
+        fdt.propertyCells("bank-width", FLASH_BANK_WIDTH);
+        fdt.endNode();
+    }
+
+    private static void apbClock(FdtBuilder fdt, int phandle) {
+        fdt.beginNode("apb-pclk");
+        fdt.propertyString("compatible", "fixed-clock");
+        fdt.propertyCells("#clock-cells", 0);
+        fdt.propertyCells("clock-frequency", APB_PCLK_HZ);
+        fdt.propertyString("clock-output-names", "clk24mhz");
+        fdt.phandle(phandle);
+        fdt.endNode();
+    }
+
+    private static void uart(FdtBuilder fdt, int clockPhandle) {
+        fdt.beginNode(UART_PATH.substring(1));
+        fdt.propertyStrings("compatible", "arm,pl011", "arm,primecell");
+        fdt.propertyU64("reg", VirtMemoryMap.UART.base(), VirtMemoryMap.UART.size());
+        fdt.propertyCells("clocks", clockPhandle, clockPhandle);
+        fdt.propertyStrings("clock-names", "uartclk", "apb_pclk");
+        fdt.endNode();
+    }
+}

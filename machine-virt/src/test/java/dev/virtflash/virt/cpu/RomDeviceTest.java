@@ -1,0 +1,138 @@
+package dev.virtflash.virt.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.virtflash.memory.GuestAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A ROM device (the test's {@link QueryFlash}) seen by guest code: array mode, command mode, code in the device. */
+class RomDeviceTest {
+
+    private static final long RAM = TestMachine.RAM_BASE;
+    private static final long ARRAY_WORD = 0xa0a1a2a3L;
+    private static final long ARRAY_WORD_40 = 0xb0b1b2b3L;
+    /** {@code mov x0, #2}. */
+    private static final int MOV_X0_2 = 0xd2800040;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void arrayReadsAreNativeCommandReadsGoToTheHandlerAndArrayComesBack() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.flash.memory().store(0, 4, ARRAY_WORD);
+            m.flash.memory().store(0x40, 4, ARRAY_WORD_40);
+            m.loadRam(GuestProgram.build("romd", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            assertEquals(ARRAY_WORD, m.cpu.x(10), "array mode reads the memory");
+            assertEquals(QueryFlash.QUERY_WORD, m.cpu.x(11), "query mode, same block as the command");
+            assertEquals(ARRAY_WORD, m.cpu.x(12), "array mode again, same block as the 0xFF");
+            assertEquals(QueryFlash.QUERY_WORD, m.cpu.x(13), "query mode in a later block");
+            assertEquals(ARRAY_WORD, m.cpu.x(14), "array mode in a later block");
+            assertEquals(2, m.flash.reads(), "only the two query-mode reads reached the handler");
+            assertEquals(List.of(0x98L, 0xffL, 0x98L, 0xffL),
+                    m.flash.writes().stream().map(QueryFlash.Write::value).toList(), "each write arrived once");
+            assertTrue(m.flash.region().romd());
+            // 0x98 remaps at once; the first 0xFF only schedules the way back, which the second 0x98 (same block)
+            // cancels; the last 0xFF's remap happens at the block boundary after it.
+            assertEquals(2, m.cpu.romDeviceSwitches(new GuestAddress(TestMachine.FLASH_BASE)),
+                    "one switch to command mode and one back");
+        }
+    }
+
+    @Test
+    void storesReachTheHandlerWithTheirRealWidthOnce() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.loadRam(GuestProgram.build("stores", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            assertEquals(List.of(
+                    new QueryFlash.Write(0x100, 8, 0x1122334455667788L),
+                    new QueryFlash.Write(0x201, 4, 0x55667788L),
+                    new QueryFlash.Write(0x1f0, 8, 0x1122334455667788L),
+                    new QueryFlash.Write(0x1f8, 8, 0x99aabbccddeeff00L),
+                    new QueryFlash.Write(0x400, 1, 0x88L),
+                    new QueryFlash.Write(0x402, 2, 0x7788L)), m.flash.writes());
+            assertTrue(m.flash.memory().isZero(0, TestMachine.FLASH_SIZE), "no store landed in the array memory");
+        }
+    }
+
+    @Test
+    void codeThatCommandsItsOwnBankWithoutVectorsEndsWithAReport() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram p = GuestProgram.build("selfcmd", TestMachine.FLASH_BASE, tmp);
+            m.loadFlash(p);
+            CpuExit exit = m.cpu.run();
+            CpuExit.GuestException ge = assertInstanceOf(CpuExit.GuestException.class, exit, exit::describe);
+            assertEquals(new GuestAddress(p.symbol("faulting")), ge.pc());
+            assertEquals(QueryFlash.QUERY_WORD, ge.instruction(), "the query word was fetched as an instruction");
+            assertTrue(ge.detail().contains("no vector table"), ge.describe());
+            assertFalse(m.flash.region().romd(), "the device is still in query mode");
+        }
+    }
+
+    @Test
+    void codeThatCommandsItsOwnBankTakesTheExceptionInsideTheGuest() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram code = GuestProgram.build("selfcmd", TestMachine.FLASH_BASE, tmp);
+            GuestProgram vectors = GuestProgram.build("vectors", RAM, tmp);
+            m.loadFlash(code);
+            byte[] v = vectors.image();
+            m.ram.write(0, v, 0, v.length);
+            m.cpu.x(7, RAM);
+            CpuExit exit = m.cpu.run();
+            assertEquals(42, assertInstanceOf(CpuExit.SemihostingExit.class, exit, exit::describe).code());
+            assertEquals(1, m.cpu.x(20), "the guest's handler ran once");
+            assertEquals(0x0200_0000L, m.cpu.x(22), "ESR_EL1: unknown reason, 32-bit instruction");
+            assertEquals(code.symbol("faulting"), m.cpu.x(23), "ELR_EL1: the instruction fetched in query mode");
+            assertEquals(m.cpu.initialPstate(), m.cpu.x(24), "SPSR_EL1: PSTATE before the exception");
+            assertEquals(1, m.cpu.x(21), "after the handler restored array mode, the real instruction ran");
+            assertTrue(m.flash.region().romd());
+        }
+    }
+
+    @Test
+    void hostChangesAreExecutedAfterContentChangedAndNotBefore() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram p = GuestProgram.build("patched", TestMachine.FLASH_BASE, tmp);
+            m.loadFlash(p);
+            long value = p.symbol("value");
+            assertEquals(1, assertInstanceOf(CpuExit.SemihostingExit.class, m.cpu.run()).code());
+
+            m.flash.memory().store(value, 4, MOV_X0_2);
+            m.cpu.pc(0);
+            assertEquals(1, assertInstanceOf(CpuExit.SemihostingExit.class, m.cpu.run()).code(),
+                    "without contentChanged the translated code is stale (this is why the event exists)");
+
+            m.flash.region().contentChanged(value, 4);
+            m.cpu.pc(0);
+            assertEquals(2, assertInstanceOf(CpuExit.SemihostingExit.class, m.cpu.run()).code(),
+                    "after contentChanged the new instruction runs");
+        }
+    }
+
+    @Test
+    void guestProgramsTheDeviceThenExecutesTheNewCode() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram function = GuestProgram.build("patched", TestMachine.FLASH_BASE, tmp);
+            m.loadFlash(function);
+            m.loadRam(GuestProgram.build("program", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            m.cpu.x(1, function.symbol("value"));
+            m.cpu.x(2, MOV_X0_2 & 0xffff_ffffL);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0x12, assertInstanceOf(CpuExit.SemihostingExit.class, exit, exit::describe).code(),
+                    "first call returned 1, the call after programming returned 2");
+            assertEquals(MOV_X0_2, (int) m.flash.memory().load(function.symbol("value"), 4));
+        }
+    }
+}
