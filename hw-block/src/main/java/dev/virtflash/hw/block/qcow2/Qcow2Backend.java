@@ -5,10 +5,13 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
 import dev.virtflash.hw.block.ImageFile;
 import dev.virtflash.hw.block.ImageFormatException;
+import dev.virtflash.hw.block.Mapping;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +65,8 @@ public final class Qcow2Backend implements BlockBackend {
     private long fileLength;
     private long compressedKey;
     private byte[] compressedData;
+    /** Whether the image looks metadata-preallocated; decided on first use by {@link #mapping}. */
+    private Boolean metadataPreallocation;
     private boolean closed;
 
     private Qcow2Backend(ImageFile file, Qcow2Header header, long[] l1, BlockBackend backing) throws IOException {
@@ -136,6 +141,7 @@ public final class Qcow2Backend implements BlockBackend {
     }
 
     /** The backing image, or {@code null}. */
+    @Override
     public BlockBackend backing() {
         return backing;
     }
@@ -167,8 +173,10 @@ public final class Qcow2Backend implements BlockBackend {
     private enum Source {
         /** Host clusters, contiguous in the file. */
         DATA,
-        /** Zero clusters (plain or preallocated). */
+        /** Zero clusters without a host cluster. */
         ZERO,
+        /** Zero clusters that keep a host cluster (preallocated), contiguous in the file. */
+        ZERO_ALLOC,
         /** Unallocated: the backing chain, or zeros without one. */
         UNALLOCATED,
         /** One compressed cluster. */
@@ -179,7 +187,7 @@ public final class Qcow2Backend implements BlockBackend {
     private static final class Run {
         final Source source;
         final long length;
-        /** For DATA: the host offset of the run's first byte; for ZERO: the host offset when preallocated, else 0. */
+        /** For DATA and ZERO_ALLOC: the host offset of the run's first byte; otherwise 0. */
         final long host;
         /** For COMPRESSED: the L2 entry. */
         final long entry;
@@ -274,14 +282,15 @@ public final class Qcow2Backend implements BlockBackend {
         for (int i = l2Index + 1; i < table.length && length < max; i++) {
             long next = table[i];
             Entries.Type nextType = classify(next, (cluster + i - l2Index) << clusterBits);
+            boolean hosted = source == Source.DATA || source == Source.ZERO_ALLOC;
             if (source(nextType) != source
-                    || source == Source.DATA && (next & Entries.OFFSET_MASK) != host + ((long) (i - l2Index)
-                    << clusterBits)) {
+                    || hosted && (next & Entries.OFFSET_MASK) != host + ((long) (i - l2Index) << clusterBits)) {
                 break;
             }
             length += clusterSize;
         }
-        return new Run(source, Math.min(length, max), source == Source.COMPRESSED ? 0 : host + inCluster, entry);
+        boolean hosted = source == Source.DATA || source == Source.ZERO_ALLOC;
+        return new Run(source, Math.min(length, max), hosted ? host + inCluster : 0, entry);
     }
 
     private static Source source(Entries.Type type) {
@@ -289,8 +298,9 @@ public final class Qcow2Backend implements BlockBackend {
             case NORMAL:
                 return Source.DATA;
             case ZERO_PLAIN:
-            case ZERO_ALLOC:
                 return Source.ZERO;
+            case ZERO_ALLOC:
+                return Source.ZERO_ALLOC;
             case COMPRESSED:
                 return Source.COMPRESSED;
             default:
@@ -401,6 +411,7 @@ public final class Qcow2Backend implements BlockBackend {
     private BlockStatus classifyRun(Run run, long at, long end) throws IOException {
         switch (run.source) {
             case ZERO:
+            case ZERO_ALLOC:
                 return new BlockStatus(at, end - at, BlockStatus.Kind.ZERO);
             case COMPRESSED:
                 return new BlockStatus(at, end - at, BlockStatus.Kind.DATA);
@@ -427,6 +438,112 @@ public final class Qcow2Backend implements BlockBackend {
                 return new BlockStatus(at, Math.min(length, end - at), BlockStatus.Kind.DATA);
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Mapping, as qemu-img map shows it
+
+    /**
+     * The run at {@code offset} as {@code qemu-img map} (QEMU 7.2) describes it: data clusters with their host offset,
+     * zero clusters (with the host offset when preallocated), compressed clusters without one, and unallocated runs
+     * answered by the backing chain one layer deeper, or as absent zeros at depth 0 where nothing lies below. File
+     * holes inside data clusters count as zero only in a metadata-preallocated image, as QEMU decides it.
+     */
+    @Override
+    public Mapping mapping(long offset, long max) throws IOException {
+        checkOpen();
+        check(offset, 1);
+        long limit = Math.min(Math.max(1, max), size - offset);
+        Run run = lookup(offset, limit);
+        switch (run.source) {
+            case DATA:
+                return dataMapping(offset, run);
+            case ZERO_ALLOC:
+                return new Mapping(offset, run.length, 0, true, true, false, run.host, file.path(), false);
+            case ZERO:
+                return new Mapping(offset, run.length, 0, true, true, false, -1, null, false);
+            case COMPRESSED:
+                return new Mapping(offset, run.length, 0, true, false, true, -1, null, true);
+            default:
+                if (backing == null || offset >= backingSize) {
+                    return new Mapping(offset, run.length, 0, false, true, false, -1, null, false);
+                }
+                return backing.mapping(offset, Math.min(run.length, backingSize - offset)).deeper(1);
+        }
+    }
+
+    private Mapping dataMapping(long offset, Run run) throws IOException {
+        if (!metadataPreallocated()) {
+            return new Mapping(offset, run.length, 0, true, false, true, run.host, file.path(), false);
+        }
+        long hostEnd = run.host + run.length;
+        long data = file.nextData(run.host);
+        if (data < 0 || data > run.host) { // a hole (or the end of the file) first: reads as zero
+            long end = data < 0 ? hostEnd : Math.min(hostEnd, data);
+            return new Mapping(offset, end - run.host, 0, true, true, true, run.host, file.path(), false);
+        }
+        long end = Math.min(hostEnd, file.nextHole(run.host));
+        return new Mapping(offset, Math.max(1, end - run.host), 0, true, false, true, run.host, file.path(), false);
+    }
+
+    /**
+     * QEMU's guess that the image was created with {@code preallocation=metadata}: clearly more clusters have a
+     * refcount than the file occupies on disk. Decided once; an unreadable refcount structure means no.
+     */
+    private boolean metadataPreallocated() throws IOException {
+        if (metadataPreallocation == null) {
+            boolean result = false;
+            try {
+                Refcounts counts = refcounts != null ? refcounts
+                        : new Refcounts(file, header, new MetadataGuard(file.path(), clusterBits));
+                long realClusters = file.allocatedBytes() / clusterSize;
+                long threshold = Math.max(realClusters * 10 / 9, realClusters + 2);
+                long end = (file.length() + clusterSize - 1) >>> clusterBits;
+                long counted = 0;
+                for (long c = 0; c < end && counted < threshold; c++) {
+                    if (counts.get(c) != 0) {
+                        counted++;
+                    }
+                }
+                result = counted >= threshold;
+            } catch (ImageFormatException e) {
+                LOG.debug("{}: refcounts unreadable, so no metadata preallocation assumed: {}", file.path(),
+                        e.getMessage());
+            }
+            metadataPreallocation = result;
+        }
+        return metadataPreallocation;
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        return file.allocatedBytes();
+    }
+
+    /** What {@code qemu-img info} shows of a qcow2 image, in its order. */
+    @Override
+    public Map<String, String> details() {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("cluster_size", Integer.toString(clusterSize));
+        if (header.backingFile() != null) {
+            details.put("backing file", header.backingFile());
+            if (header.backingFormat() != null) {
+                details.put("backing file format", header.backingFormat());
+            }
+        }
+        details.put("compat", header.version() == 2 ? "0.10" : "1.1");
+        details.put("compression type", header.compressionType() == 0 ? "zlib" : "zstd");
+        details.put("lazy refcounts", Boolean.toString(header.lazyRefcounts()));
+        details.put("refcount bits", Integer.toString(header.refcountBits()));
+        details.put("corrupt", Boolean.toString(header.corrupt()));
+        details.put("extended l2", "false");
+        if (header.snapshotCount() > 0) {
+            details.put("internal snapshots", Integer.toString(header.snapshotCount()));
+        }
+        if (header.hasBitmapsExtension()) {
+            details.put("persistent bitmaps", Long.toString(header.bitmapsCount()));
+        }
+        return details;
     }
 
     private static long roundUp(long value, long unit) {

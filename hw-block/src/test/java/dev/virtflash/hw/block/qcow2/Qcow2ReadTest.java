@@ -12,14 +12,19 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
 import dev.virtflash.hw.block.BlockStatus.Kind;
 import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.Mapping;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.memory.HostMemory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -163,6 +168,45 @@ class Qcow2ReadTest {
             }
             assertStatusNeverHidesData(backend, expected, q);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind2.class)
+    void mappingAgreesWithQemuImgMap(Kind2 kind) throws IOException {
+        Qemu q = new Qemu(dir);
+        Path image = build(kind, q);
+        String theirs = q.run("qemu-img", "map", "--output=json", image.getFileName().toString());
+        List<String> expected = new ArrayList<>();
+        Matcher m = Pattern.compile("\\{ \"start\": (\\d+), \"length\": (\\d+), \"depth\": (\\d+), \"present\":"
+                + " (\\w+), \"zero\": (\\w+), \"data\": (\\w+)(?:, \"offset\": (\\d+))?\\}").matcher(theirs);
+        while (m.find()) {
+            expected.add(String.join(" ", m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6),
+                    m.group(7) == null ? "-" : m.group(7)));
+        }
+        List<String> ours = new ArrayList<>();
+        try (BlockBackend b = Images.open(image, null, true)) {
+            Mapping current = null;
+            for (long at = 0; at < b.size(); ) {
+                Mapping next = b.mapping(at, Math.min(1L << 30, b.size() - at));
+                assertEquals(at, next.offset());
+                if (current != null && current.continuedBy(next)) {
+                    current = current.merge(next);
+                } else {
+                    if (current != null) {
+                        ours.add(describe(current));
+                    }
+                    current = next;
+                }
+                at = next.end();
+            }
+            ours.add(describe(current));
+        }
+        assertEquals(expected, ours, "qemu-img map said:\n" + theirs + "made by:\n" + q.log());
+    }
+
+    private static String describe(Mapping m) {
+        return m.offset() + " " + m.length() + " " + m.depth() + " " + m.present() + " " + m.zero() + " " + m.data()
+                + " " + (m.hasHostOffset() ? Long.toString(m.hostOffset()) : "-");
     }
 
     /** Runs tile the image, and a ZERO run really reads as zero. */
