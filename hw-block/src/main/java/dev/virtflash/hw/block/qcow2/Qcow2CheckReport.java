@@ -1,5 +1,7 @@
 package dev.virtflash.hw.block.qcow2;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -32,6 +34,45 @@ public record Qcow2CheckReport(Path file, long corruptions, long leaks, long che
     /** No corruptions, no leaks, no check errors. */
     public boolean clean() {
         return corruptions == 0 && leaks == 0 && checkErrors == 0;
+    }
+
+    /**
+     * What {@code qemu-img check} prints on standard output after the problem lines (which it prints on standard
+     * error, as {@link #messages}): the verdict, the allocation line and the image end offset, each line ending in a
+     * newline.
+     */
+    public String summary() {
+        StringBuilder text = new StringBuilder();
+        if (clean()) {
+            text.append("No errors were found on the image.\n");
+        } else {
+            if (corruptions != 0) {
+                text.append('\n').append(corruptions).append(" errors were found on the image.\n")
+                        .append("Data may be corrupted, or further writes to the image may corrupt it.\n");
+            }
+            if (leaks != 0) {
+                text.append('\n').append(leaks).append(" leaked clusters were found on the image.\n")
+                        .append("This means waste of disk space, but no harm to data.\n");
+            }
+            if (checkErrors != 0) {
+                text.append('\n').append(checkErrors).append(" internal errors have occurred during the check.\n");
+            }
+        }
+        if (totalClusters != 0 && allocatedClusters != 0) {
+            text.append(allocatedClusters).append('/').append(totalClusters).append(" = ")
+                    .append(percent(allocatedClusters * 100.0 / totalClusters)).append("% allocated, ")
+                    .append(percent(fragmentedClusters * 100.0 / allocatedClusters)).append("% fragmented, ")
+                    .append(percent(compressedClusters * 100.0 / allocatedClusters)).append("% compressed clusters\n");
+        }
+        if (imageEndOffset != 0) {
+            text.append("Image end offset: ").append(imageEndOffset).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** C's {@code %0.2f}: the exact binary value rounded half to even, as glibc rounds it. */
+    private static String percent(double value) {
+        return new BigDecimal(value).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
     }
 
     /**

@@ -52,6 +52,8 @@ class Qcow2CheckerTest {
                 .filter(l -> l.startsWith("ERROR") || l.startsWith("Leaked") || l.startsWith("Can't get"))
                 .collect(Collectors.toList());
         assertEquals(qemuLines, ours.messages(), "problem lines; " + context);
+        Qemu.Result human = q.exec("qemu-img", "check", image.toString());
+        assertEquals(human.out(), ours.summary(), "summary; " + context);
         return ours;
     }
 
