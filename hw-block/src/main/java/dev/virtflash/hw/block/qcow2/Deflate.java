@@ -16,13 +16,13 @@ final class Deflate {
     }
 
     /**
-     * Inflates {@code src[0, length)} into all of {@code dst}.
+     * Inflates {@code src[0, length)} into all of {@code dst} with {@code inflater} (a raw-deflate one, reset here).
      *
      * @return {@code null} on success, otherwise what went wrong
      */
-    static String inflate(byte[] src, int length, byte[] dst) {
+    static String inflate(Inflater inflater, byte[] src, int length, byte[] dst) {
         // With nowrap the inflater may need one byte past the stream; src has a spare zero byte at the end.
-        Inflater inflater = new Inflater(true);
+        inflater.reset();
         try {
             inflater.setInput(src, 0, Math.min(src.length, length + 1));
             int produced = 0;
@@ -39,8 +39,6 @@ final class Deflate {
             return null;
         } catch (DataFormatException e) {
             return "invalid deflate data (" + e.getMessage() + ")";
-        } finally {
-            inflater.end();
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.zip.Inflater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads go through the format: L1 and L2 tables (a small LRU of L2 tables), zero clusters, compressed clusters
  * (raw deflate), and unallocated clusters from the backing chain (raw or qcow2, bytes past its end read as zero) or as
- * zero without one. {@link #status} follows the block-status truth table of QEMU's qcow2 driver.
+ * zero without one. An L1 table too small for the virtual size is refused at open, as QEMU refuses it, so writes never
+ * need to grow it.
+ *
+ * <p>{@link #status} follows the block-status truth table of QEMU's qcow2 driver (zero clusters, unallocated clusters
+ * with nothing below and clusters past the backing file's end are ZERO; data and compressed clusters DATA), and goes
+ * further in two places, both only ever reporting bytes that read as zero: an unallocated run asks the backing chain
+ * and is ZERO where the chain knows it is zero (UNKNOWN elsewhere, as in QEMU), and a data cluster over a hole of the
+ * host file is ZERO in any image (QEMU looks only in metadata-preallocated ones). {@link #mapping} is exactly what
+ * {@code qemu-img map} (7.2) reports.
  *
  * <p>Writes allocate clusters (copy-on-write of the rest of the cluster from the backing file, a compressed cluster or
  * a shared cluster), L2 tables and refcount blocks, and keep the refcounts exact, so {@code qemu-img check} finds
@@ -65,6 +74,8 @@ public final class Qcow2Backend implements BlockBackend {
     private long fileLength;
     private long compressedKey;
     private byte[] compressedData;
+    /** A raw-deflate inflater, made on the first compressed cluster and ended at close. */
+    private Inflater inflater;
     /** Whether the image looks metadata-preallocated; decided on first use by {@link #mapping}. */
     private Boolean metadataPreallocation;
     private boolean closed;
@@ -371,7 +382,10 @@ public final class Qcow2Backend implements BlockBackend {
         byte[] src = new byte[length + 1];
         file.readFully(offset, ByteBuffer.wrap(src, 0, length));
         byte[] out = new byte[clusterSize];
-        String problem = Deflate.inflate(src, length, out);
+        if (inflater == null) {
+            inflater = new Inflater(true);
+        }
+        String problem = Deflate.inflate(inflater, src, length, out);
         if (problem != null) {
             throw corrupt(String.format("compressed cluster at guest offset 0x%x (host 0x%x, %d bytes): %s",
                     guestOffset & -clusterSize, offset, length, problem));
@@ -419,7 +433,13 @@ public final class Qcow2Backend implements BlockBackend {
                 if (backing == null || at >= backingSize) {
                     return new BlockStatus(at, end - at, BlockStatus.Kind.ZERO);
                 }
-                long boundary = Math.min(end, roundUp(backingSize, SECTOR));
+                // Going further than QEMU, which stops at the top image: where the backing chain knows the bytes
+                // are zero, so is this run; anything else the chain holds stays UNKNOWN, as in QEMU's table.
+                BlockStatus below = backing.status(at, Math.min(end, backingSize) - at);
+                if (below.kind() == BlockStatus.Kind.ZERO) {
+                    return new BlockStatus(at, below.length(), BlockStatus.Kind.ZERO);
+                }
+                long boundary = Math.min(end, Math.max(below.end(), roundUp(below.end(), SECTOR)));
                 return new BlockStatus(at, boundary - at, BlockStatus.Kind.UNKNOWN);
             }
             default: {
@@ -433,9 +453,10 @@ public final class Qcow2Backend implements BlockBackend {
                 if (data - host >= SECTOR) {
                     return new BlockStatus(at, (data - host) & -SECTOR, BlockStatus.Kind.ZERO);
                 }
-                long hole = Math.min(hostEnd, file.nextHole(host));
-                long length = hole >= hostEnd ? hostEnd - host : Math.max(SECTOR, roundUp(hole - host, SECTOR));
-                return new BlockStatus(at, Math.min(length, end - at), BlockStatus.Kind.DATA);
+                // Data here: DATA to the end of this cluster, and the next cluster is looked at afresh. (SEEK_HOLE
+                // would have to scan the densely written file past the run; SEEK_DATA at data returns at once.)
+                long clusterEnd = (at | (clusterSize - 1)) + 1;
+                return new BlockStatus(at, Math.min(end, clusterEnd) - at, BlockStatus.Kind.DATA);
             }
         }
     }
@@ -786,6 +807,9 @@ public final class Qcow2Backend implements BlockBackend {
             return;
         }
         closed = true;
+        if (inflater != null) {
+            inflater.end();
+        }
         try {
             if (!file.readOnly()) {
                 file.flush();
