@@ -326,6 +326,7 @@ public final class Qcow2Backend implements BlockBackend {
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkOpen();
         check(offset, dst.remaining());
+        LOG.trace("{}: read {} bytes at {}", file.path(), dst.remaining(), offset);
         long at = offset;
         while (dst.hasRemaining()) {
             Run run = lookup(at, dst.remaining());
@@ -579,6 +580,7 @@ public final class Qcow2Backend implements BlockBackend {
         checkOpen();
         check(offset, src.remaining());
         checkWritable();
+        LOG.trace("{}: write {} bytes at {}", file.path(), src.remaining(), offset);
         long at = offset;
         while (src.hasRemaining()) {
             int inCluster = (int) (at & (clusterSize - 1));
@@ -600,6 +602,7 @@ public final class Qcow2Backend implements BlockBackend {
                     + " of %d", file.path(), length, offset, SECTOR));
         }
         checkWritable();
+        LOG.trace("{}: zero {} bytes at {}", file.path(), length, offset);
         long at = offset;
         long end = offset + length;
         while (at < end) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Mutates headers and tables of small qcow2 images (fixed seed, at least 10,000 cases: bit flips, random bytes and
  * interesting values in the header, the header cluster, the L1 and refcount tables, refcount blocks and L2 tables)
- * and opens, reads, asks block status of, and sometimes writes each one. The only failure allowed is our own
+ * and opens, reads, asks block status of, and sometimes writes each one; every third one is also checked with
+ * {@link Qcow2Checker}. The only failure allowed is our own
  * {@link ImageFormatException}; any other exception is a bug. Every loop in the code is bounded, so a case cannot
  * hang; the timeout only guards the build against such a bug, it measures nothing.
  */
@@ -100,6 +101,7 @@ class Qcow2FuzzTest {
         int opened = 0;
         int refused = 0;
         int written = 0;
+        int checked = 0;
         for (int n = 0; n < CASES; n++) {
             Base base = BASES.get(n % BASES.size());
             byte[] bytes = base.bytes().clone();
@@ -109,6 +111,16 @@ class Qcow2FuzzTest {
                 mutate(bytes, base, random, what);
             }
             boolean writable = random.nextInt(4) == 0;
+            if (n % 3 == 0) {
+                try {
+                    Qcow2Checker.check(new MemoryImageFile(dir.resolve("check-" + base.name()), bytes.clone(), true));
+                    checked++;
+                } catch (ImageFormatException e) {
+                    assertTrue(!e.getMessage().contains("\n"), "one-line message: " + e.getMessage());
+                } catch (Throwable t) {
+                    throw new AssertionError(what + ": the checker threw " + t, t);
+                }
+            }
             try {
                 if (exercise(bytes, base, writable, random)) {
                     opened++;
@@ -126,6 +138,7 @@ class Qcow2FuzzTest {
         // Both outcomes must be common, or the mutations are too weak or too strong to test anything.
         assertTrue(opened > CASES / 10 && refused > CASES / 10, "opened " + opened + ", refused " + refused);
         assertTrue(written > CASES / 40, "written " + written);
+        assertTrue(checked > CASES / 10, "checked " + checked);
     }
 
     /** Opens, reads and (sometimes) writes a mutated image; true when it opened. */
