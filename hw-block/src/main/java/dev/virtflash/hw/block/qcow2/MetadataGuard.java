@@ -43,6 +43,19 @@ final class MetadataGuard {
         tables.put(cluster, "refcount block");
     }
 
+    /**
+     * Records an existing table of the image, refusing one that lies on other metadata (two tables in one cluster
+     * would be updated through two caches, each overwriting the other).
+     */
+    void claim(long cluster, String what) throws ImageFormatException {
+        String other = metadataAt(cluster);
+        if (other != null) {
+            throw new ImageFormatException(path, String.format("%s at 0x%x lies on the %s in the same cluster (the"
+                    + " image is corrupt; check it with qemu-img check)", what, cluster << clusterBits, other));
+        }
+        tables.put(cluster, what);
+    }
+
     /** What metadata {@code cluster} holds, or {@code null} for none. */
     String metadataAt(long cluster) {
         if (cluster == 0) {

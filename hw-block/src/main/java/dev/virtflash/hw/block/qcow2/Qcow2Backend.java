@@ -101,7 +101,7 @@ public final class Qcow2Backend implements BlockBackend {
             for (long entry : l1) {
                 long offset = entry & Entries.OFFSET_MASK;
                 if (offset != 0) {
-                    guard.addL2(offset >>> clusterBits);
+                    guard.claim(offset >>> clusterBits, "L2 table");
                 }
             }
             this.refcounts = new Refcounts(file, header, guard);

@@ -67,7 +67,7 @@ final class Refcounts {
         for (int r = 0; r < table.length; r++) {
             long offset = table[r] & Entries.REFT_OFFSET_MASK;
             if (offset != 0) {
-                guard.addRefcountBlock(offset >>> clusterBits);
+                guard.claim(offset >>> clusterBits, "refcount block");
             }
         }
     }
