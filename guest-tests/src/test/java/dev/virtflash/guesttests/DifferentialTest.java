@@ -91,19 +91,33 @@ class DifferentialTest {
         assertSame(r[0], r[1]);
     }
 
-    @Test
-    void persistenceAcrossBootsStageByStage() throws Exception {
+    /** Image formats both boards attach. */
+    Stream<ImageFormat> sharedFormats() {
+        return Stream.of(ImageFormat.values()).filter(f -> runs.qemu().imageFormats().contains(f)
+                && runs.board().imageFormats().contains(f));
+    }
+
+    /** persist-write ends with PSCI SYSTEM_OFF, so QEMU keeps its qcow2 writes too. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sharedFormats")
+    void persistenceAcrossBootsStageByStage(ImageFormat format) throws Exception {
         List<String> stages = List.of("persist-check", "persist-write", "persist-check");
         Path[] images = new Path[2];
         for (int i = 0; i < 2; i++) {
-            images[i] = FlashImages.blankRaw(dir.resolve("persist-" + i + ".img"));
+            Path file = dir.resolve("persist-" + i + "." + format.option());
+            images[i] = format == ImageFormat.RAW ? FlashImages.blankRaw(file) : FlashImages.blankQcow2(file);
         }
         for (String stage : stages) {
-            RunResult q = runs.qemu().run(RunSpec.of(stage).withFlash1(images[0], ImageFormat.RAW));
-            RunResult b = runs.board().run(RunSpec.of(stage).withFlash1(images[1], ImageFormat.RAW));
+            RunResult q = runs.qemu().run(RunSpec.of(stage).withFlash1(images[0], format));
+            RunResult b = runs.board().run(RunSpec.of(stage).withFlash1(images[1], format));
             assertSame(q, b);
         }
-        assertEquals(-1, FlashImages.firstDifference(images[0], images[1]), "flash1 after the three boots");
+        Path[] raw = images;
+        if (format == ImageFormat.QCOW2) {
+            raw = new Path[] {FlashImages.qcow2ToRaw(images[0], dir.resolve("persist-0.raw")),
+                    FlashImages.qcow2ToRaw(images[1], dir.resolve("persist-1.raw"))};
+        }
+        assertEquals(-1, FlashImages.firstDifference(raw[0], raw[1]), "flash1 after the three boots");
     }
 
     @Test
