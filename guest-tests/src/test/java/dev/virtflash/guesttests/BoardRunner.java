@@ -82,13 +82,15 @@ public final class BoardRunner implements PayloadRunner {
         Path blank1 = dir.resolve("flash1.img");
         try {
             FlashImages.withPayload(flash0, payload);
-            Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
             BoundedConsole console = new BoundedConsole(ProcessRun.CONSOLE_HEAD, ProcessRun.CONSOLE_TAIL);
-            VirtMachine machine = VirtMachine.builder()
+            VirtMachine.Builder board = VirtMachine.builder()
                     .flashImage(0, flash0, ImageFormat.RAW.option(), false)
-                    .flashImage(1, flash1, spec.effectiveFlash1Format().option(), spec.flash1ReadOnly())
-                    .console(console::put, ConsoleSource.none())
-                    .build();
+                    .console(console::put, ConsoleSource.none());
+            if (!spec.noFlash1()) {
+                Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
+                board.flashImage(1, flash1, spec.effectiveFlash1Format().option(), spec.flash1ReadOnly());
+            }
+            VirtMachine machine = board.build();
             return runToEnd(machine, spec, console);
         } finally {
             if (spec.flash0() == null) {

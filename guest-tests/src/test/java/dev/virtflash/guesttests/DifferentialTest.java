@@ -44,9 +44,12 @@ class DifferentialTest {
     }
 
     private void assertSame(RunResult onQemu, RunResult onBoard) {
-        List<String> mismatches = Differential.mismatches(runs.qemu(), onQemu, runs.board(), onBoard);
-        assertEquals(List.of(), mismatches,
-                () -> Differential.explain(mismatches, runs.qemu(), onQemu, runs.board(), onBoard));
+        assertSame(runs.qemu(), onQemu, runs.board(), onBoard);
+    }
+
+    private static void assertSame(PayloadRunner a, RunResult ra, PayloadRunner b, RunResult rb) {
+        List<String> mismatches = Differential.mismatches(a, ra, b, rb);
+        assertEquals(List.of(), mismatches, () -> Differential.explain(mismatches, a, ra, b, rb));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -68,6 +71,17 @@ class DifferentialTest {
                 () -> payload + ": flash0 images differ at this offset");
         assertEquals(-1, FlashImages.firstDifference(q.flash1(), b.flash1()),
                 () -> payload + ": flash1 images differ at this offset");
+    }
+
+    /** A bank with no drive is zero-filled RAM, writable: every payload behaves as on a blank image. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("blankPayloads")
+    void flash1WithoutADrive(String payload) throws Exception {
+        RunResult q = runs.qemu().run(RunSpec.of(payload).withoutFlash1());
+        RunResult b = runs.board().run(RunSpec.of(payload).withoutFlash1());
+        assertFalse(q.timedOut(), q::describe);
+        assertSame(q, b);
+        assertSame(runs.qemu(), runs.blank(runs.qemu(), payload), runs.qemu(), q);
     }
 
     @Test

@@ -58,6 +58,10 @@ class PayloadCoverageTest {
                 "-drive", "if=pflash,unit=0,format=raw,file=/i/f0.img",
                 "-drive", "if=pflash,unit=1,format=qcow2,file=/i/f1.qcow2,readonly=on"),
                 qemu.commandLine(Path.of("/i/f0.img"), Path.of("/i/f1.qcow2"), spec));
+        assertEquals(List.of("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-semihosting",
+                "-nographic", "-monitor", "none", "-nic", "none",
+                "-drive", "if=pflash,unit=0,format=raw,file=/i/f0.img"),
+                qemu.commandLine(Path.of("/i/f0.img"), null, RunSpec.of("default").withoutFlash1()));
     }
 
     @Test
@@ -72,6 +76,7 @@ class PayloadCoverageTest {
     void runSpecRejectsNonsense() {
         assertThrows(IllegalArgumentException.class, () -> RunSpec.of(" "));
         assertThrows(IllegalArgumentException.class, () -> RunSpec.of("default").withTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> RunSpec.of("default").withoutFlash1().readOnly());
     }
 
     @Test

@@ -103,6 +103,9 @@ public final class QemuRunner implements PayloadRunner {
                 "-semihosting", "-nographic", "-monitor", "none", "-nic", "none"));
         cmd.add("-drive");
         cmd.add("if=pflash,unit=0,format=raw,file=" + flash0);
+        if (spec.noFlash1()) {
+            return cmd;
+        }
         cmd.add("-drive");
         cmd.add("if=pflash,unit=1,format=" + spec.effectiveFlash1Format().option() + ",file=" + flash1
                 + (spec.flash1ReadOnly() ? ",readonly=on" : ""));
@@ -117,7 +120,7 @@ public final class QemuRunner implements PayloadRunner {
         Path blank1 = dir.resolve("flash1.img");
         try {
             FlashImages.withPayload(flash0, payload);
-            Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
+            Path flash1 = spec.flash1() != null || spec.noFlash1() ? spec.flash1() : FlashImages.blankRaw(blank1);
             List<String> cmd = commandLine(flash0, flash1, spec);
             log.debug("running {}", String.join(" ", cmd));
             return ProcessRun.execute(cmd, spec.timeout());
