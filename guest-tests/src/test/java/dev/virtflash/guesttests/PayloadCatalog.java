@@ -36,7 +36,8 @@ final class PayloadCatalog {
             new Entry("exec-bank1", List.of("exec-programmed-code", "exec-after-reerase", "exec-after-overwrite",
                     "exec-buffered-routine", "exec-bank1-in-status-mode"),
                     List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")),
-            new Entry("reset", List.of("reset-before", "reset-flash-state", "reset-ram"), List.of()));
+            new Entry("reset", List.of("reset-before", "reset-flash-state", "reset-ram"), List.of()),
+            new Entry("fuzz", List.of("fuzz-both-banks"), List.of()));
 
     /** The read-only payload (needs a pattern image attached read-only; see ReadOnlyTest). */
     static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",
