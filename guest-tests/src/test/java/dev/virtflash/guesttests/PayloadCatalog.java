@@ -37,7 +37,9 @@ final class PayloadCatalog {
                     "exec-buffered-routine", "exec-bank1-in-status-mode"),
                     List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")),
             new Entry("reset", List.of("reset-before", "reset-flash-state", "reset-ram"), List.of()),
-            new Entry("fuzz", List.of("fuzz-both-banks"), List.of()));
+            new Entry("fuzz", List.of("fuzz-both-banks"), List.of()),
+            new Entry("unaligned", List.of("unaligned-ram", "unaligned-cfi-reads", "unaligned-array-reads",
+                    "unaligned-store-command"), List.of("unaligned-device-load", "unaligned-device-store")));
 
     /** The read-only payload (needs a pattern image attached read-only; see ReadOnlyTest). */
     static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",
