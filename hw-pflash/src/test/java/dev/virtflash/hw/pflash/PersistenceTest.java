@@ -17,10 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * crosvm-style persistence: erase, word program and buffered program on a temporary image, close, reopen, read back,
- * the last word of the last sector included. Parameterised by image format: add "qcow2" to the source once the qcow2
- * backend is in main (the image is then made with {@code qemu-img create -f qcow2 FILE 64M} and checked with
- * {@code qemu-img check} afterwards). Verified against the {@code qcow2} branch (e16b1f9) with a local, uncommitted
- * merge: both cases pass.
+ * the last word of the last sector included. Parameterised by image format: raw, and qcow2 (made with
+ * {@code qemu-img create -f qcow2 FILE 64M}, checked with {@code qemu-img check} afterwards, its contents compared with
+ * {@code qemu-img convert -O raw}).
  */
 class PersistenceTest {
 
@@ -62,7 +61,7 @@ class PersistenceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"raw"})
+    @ValueSource(strings = {"raw", "qcow2"})
     void changesSurviveCloseAndReopen(String format) throws Exception {
         Path image = create(format);
         try (BlockBackend backend = Images.open(image, format, false);
@@ -121,15 +120,28 @@ class PersistenceTest {
             String out = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "qemu-img check: " + out);
         }
-        if (format.equals("raw")) {
-            // The file itself holds the data at the same offsets (raw: the guest-visible bytes).
-            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
-                assertEquals(SIZE, f.length(), "the image keeps its size");
-                byte[] last = new byte[4];
-                f.seek(LAST_WORD);
-                f.readFully(last);
-                assertEquals(word(1023), ByteBuffer.wrap(last).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL);
-            }
+        // The guest-visible bytes at the same offsets: the raw file itself, or what QEMU reads from the qcow2 image.
+        Path contents = image;
+        if (!format.equals("raw")) {
+            contents = dir.resolve("contents.raw");
+            Process p = new ProcessBuilder("qemu-img", "convert", "-f", format, "-O", "raw", image.toString(),
+                    contents.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "qemu-img convert: " + out);
         }
+        try (RandomAccessFile f = new RandomAccessFile(contents.toFile(), "r")) {
+            assertEquals(SIZE, f.length(), "the image keeps its size");
+            assertEquals(0x12345678L, le32(f, 0x10), "word program");
+            assertEquals(0xFFFFFFFFL, le32(f, 2 * BLOCK + 100), "erase");
+            assertEquals(0x0D0C0B0AL, le32(f, 5 * BLOCK), "untouched data");
+            assertEquals(word(1023), le32(f, LAST_WORD), "the last word of the last sector");
+        }
+    }
+
+    private static long le32(RandomAccessFile f, long offset) throws IOException {
+        byte[] bytes = new byte[4];
+        f.seek(offset);
+        f.readFully(bytes);
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
     }
 }

@@ -553,12 +553,17 @@ public final class Qcow2Backend implements BlockBackend {
                 details.put("backing file format", header.backingFormat());
             }
         }
+        // qemu-img info shows lazy refcounts, corrupt and extended l2 only for version 3
         details.put("compat", header.version() == 2 ? "0.10" : "1.1");
         details.put("compression type", header.compressionType() == 0 ? "zlib" : "zstd");
-        details.put("lazy refcounts", Boolean.toString(header.lazyRefcounts()));
+        if (header.version() >= 3) {
+            details.put("lazy refcounts", Boolean.toString(header.lazyRefcounts()));
+        }
         details.put("refcount bits", Integer.toString(header.refcountBits()));
-        details.put("corrupt", Boolean.toString(header.corrupt()));
-        details.put("extended l2", "false");
+        if (header.version() >= 3) {
+            details.put("corrupt", Boolean.toString(header.corrupt()));
+            details.put("extended l2", "false");
+        }
         if (header.snapshotCount() > 0) {
             details.put("internal snapshots", Integer.toString(header.snapshotCount()));
         }

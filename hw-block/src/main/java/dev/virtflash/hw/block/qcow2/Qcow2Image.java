@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Creates empty qcow2 images laid out as {@code qemu-img create -f qcow2} lays them out: the header cluster (header,
- * backing format extension, feature name table for version 3, backing file name), one refcount table cluster,
+ * Creates empty qcow2 images laid out as {@code qemu-img create -f qcow2} lays them out, byte for byte: the header
+ * cluster (header, backing format extension, feature name table for version 3 with clusters over 4 KiB, backing file
+ * name), one refcount table cluster,
  * refcount blocks, then the L1 table; 16-bit refcounts; every guest cluster unallocated.
  */
 public final class Qcow2Image {
@@ -19,6 +20,8 @@ public final class Qcow2Image {
     /** The default cluster size, as qemu-img's: 64 KiB. */
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
     private static final int REFCOUNT_ORDER = 4;
+    /** Clusters of this size or smaller get no feature name table, as from qemu-img. */
+    private static final int FEATURE_TABLE_MIN_CLUSTER = 4096;
 
     /** The feature name table qemu-img writes: type, bit, name. */
     private static final Object[][] FEATURE_NAMES = {
@@ -95,7 +98,8 @@ public final class Qcow2Image {
         long l1Offset = blocksOffset + (blocks << clusterBits);
         long usedClusters = 1 + tableClusters + blocks + l1Clusters;
         headerCluster.putInt(Qcow2Header.OFF_L1_SIZE, (int) l1Entries);
-        headerCluster.putLong(Qcow2Header.OFF_L1_TABLE_OFFSET, l1Offset);
+        // an empty L1 table has no place, as qemu-img writes it (offset 0)
+        headerCluster.putLong(Qcow2Header.OFF_L1_TABLE_OFFSET, l1Entries == 0 ? 0 : l1Offset);
         headerCluster.putLong(Qcow2Header.OFF_REFCOUNT_TABLE_OFFSET, tableOffset);
         headerCluster.putInt(Qcow2Header.OFF_REFCOUNT_TABLE_CLUSTERS, (int) tableClusters);
 
@@ -136,8 +140,10 @@ public final class Qcow2Image {
             h.putInt(Qcow2Header.OFF_HEADER_LENGTH, Qcow2Header.V3_HEADER_LENGTH);
             at = Qcow2Header.V3_HEADER_LENGTH;
         }
+        // qemu-img (7.2) writes the feature name table only with clusters larger than 4 KiB
+        boolean featureTable = version == 3 && clusterSize > FEATURE_TABLE_MIN_CLUSTER;
         int need = at + (formatName.length > 0 ? 8 + pad8(formatName.length) : 0)
-                + (version == 3 ? 8 + FEATURE_NAMES.length * Qcow2Header.FEATURE_ENTRY_BYTES : 0) + 8
+                + (featureTable ? 8 + FEATURE_NAMES.length * Qcow2Header.FEATURE_ENTRY_BYTES : 0) + 8
                 + backingName.length;
         if (need > clusterSize) {
             throw new ImageFormatException(path, "header, extensions and backing file name need " + need
@@ -148,7 +154,7 @@ public final class Qcow2Image {
             h.put(at + 8, formatName);
             at += 8 + pad8(formatName.length);
         }
-        if (version == 3) {
+        if (featureTable) {
             h.putInt(at, Qcow2Header.EXT_FEATURE_TABLE)
                     .putInt(at + 4, FEATURE_NAMES.length * Qcow2Header.FEATURE_ENTRY_BYTES);
             at += 8;
