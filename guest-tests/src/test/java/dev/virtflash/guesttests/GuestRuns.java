@@ -123,8 +123,8 @@ final class GuestRuns implements AutoCloseable {
     /** The summary line: runs and time per board, and the suite's wall-clock time. */
     String summary() {
         double wall = (System.nanoTime() - createdNanos) / 1e9;
-        return String.format(Locale.ROOT, "guest suite: %d payload runs, %.1f s (%s: %d runs, %.1f s; %s: %d runs, "
-                        + "%.1f s; runs overlap two at a time)", qemu.runs() + board.runs(), wall,
+        return String.format(Locale.ROOT, "guest suite: %d payload runs, %.1f s wall clock (%s: %d runs, %.1f s; "
+                        + "%s: %d runs, %.1f s; runs overlap two at a time)", qemu.runs() + board.runs(), wall,
                 qemu.name(), qemu.runs(), qemu.nanos() / 1e9, board.name(), board.runs(), board.nanos() / 1e9);
     }
 
