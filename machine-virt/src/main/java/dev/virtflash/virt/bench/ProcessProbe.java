@@ -56,8 +56,9 @@ final class ProcessProbe implements AutoCloseable {
         this.thread.start();
     }
 
+    /** Samples at least once, then until stopped or the process is gone. */
     private void loop() {
-        while (!stop) {
+        do {
             if (!sampleOnce()) {
                 return;
             }
@@ -66,7 +67,7 @@ final class ProcessProbe implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-        }
+        } while (!stop);
     }
 
     /** One sample; false once the process is gone (or a zombie, which has no memory left). */
@@ -123,10 +124,10 @@ final class ProcessProbe implements AutoCloseable {
         }
     }
 
+    /** Stops sampling (after the sample under way: /proc reads are not interrupted, a sample is never torn). */
     @Override
     public void close() {
         stop = true;
-        thread.interrupt();
         try {
             thread.join();
         } catch (InterruptedException e) {
