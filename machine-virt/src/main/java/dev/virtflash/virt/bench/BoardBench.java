@@ -246,20 +246,18 @@ public final class BoardBench {
     private boolean sweep(Path work, byte[] payload) throws IOException {
         out.printf(Locale.ROOT, "%nsweep (ours only, raw-sparse images, median of %d rounds; RSS at the payload's exit"
                 + " from the RSS report, peak from VmHWM)%n", options.rounds());
-        List<String> c1 = List.of("-XX:TieredStopAtLevel=1");
+        List<String> now = options.javaOptions();
         List<Variant> variants = List.of(
                 new Variant("old ./virt: " + String.join(" ", OLD_VIRT_FLAGS), OLD_VIRT_FLAGS),
-                new Variant("old + -XX:TieredStopAtLevel=1", plus(OLD_VIRT_FLAGS, c1)),
-                new Variant("old + -Xshare:off (no class-data sharing)", plus(OLD_VIRT_FLAGS, List.of("-Xshare:off"))),
+                new Variant("old + -XX:TieredStopAtLevel=1", plus(OLD_VIRT_FLAGS, List.of("-XX:TieredStopAtLevel=1"))),
+                new Variant("old + -Xms8m", plus(OLD_VIRT_FLAGS, List.of("-Xms8m"))),
                 new Variant("old + -Xmx64m", plus(OLD_VIRT_FLAGS, List.of("-Xmx64m"))),
-                new Variant("old + -Xms8m -Xmn4m", plus(OLD_VIRT_FLAGS, List.of("-Xms8m", "-Xmn4m"))),
+                new Variant("old + -Xshare:off (no class-data sharing)", plus(OLD_VIRT_FLAGS, List.of("-Xshare:off"))),
                 new Variant("old + -XX:-UseCompressedOops", plus(OLD_VIRT_FLAGS, List.of("-XX:-UseCompressedOops"))),
-                new Variant("old + tcgBufferMiB=4", plus(OLD_VIRT_FLAGS, List.of("-Dvirtflash.tcgBufferMiB=4"))),
-                new Variant("old + tcgBufferMiB=8", plus(OLD_VIRT_FLAGS, List.of("-Dvirtflash.tcgBufferMiB=8"))),
-                new Variant("old + tcgBufferMiB=32", plus(OLD_VIRT_FLAGS, List.of("-Dvirtflash.tcgBufferMiB=32"))),
-                new Variant("old + C1 only + -Xms8m -Xmn4m", plus(OLD_VIRT_FLAGS,
-                        List.of("-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmn4m"))),
-                new Variant("this run's flags: " + String.join(" ", options.javaOptions()), options.javaOptions()));
+                new Variant("this run's: " + String.join(" ", now), now),
+                new Variant("this run's + tcgBufferMiB=4", plus(now, List.of("-Dvirtflash.tcgBufferMiB=4"))),
+                new Variant("this run's + tcgBufferMiB=8", plus(now, List.of("-Dvirtflash.tcgBufferMiB=8"))),
+                new Variant("this run's + tcgBufferMiB=32", plus(now, List.of("-Dvirtflash.tcgBufferMiB=32"))));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"JVM flags", "RSS at exit", "peak RSS", "launch to exit"});
         boolean ok = true;
