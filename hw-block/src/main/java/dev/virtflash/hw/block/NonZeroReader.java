@@ -27,6 +27,8 @@ public final class NonZeroReader {
     static final int CHUNK = 256 * 1024;
     /** The granularity of what is copied (and so of resident memory). */
     public static final int PAGE = 4096;
+    /** A page of zeros to compare with (read-only, shared: slices of it are thread-safe). */
+    private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(PAGE).asReadOnlyBuffer();
 
     private NonZeroReader() {
     }
@@ -145,20 +147,13 @@ public final class NonZeroReader {
         return Math.min(hi, (at / PAGE + 1) * PAGE);
     }
 
-    /** Whether {@code chunk[from, to)} is all zero; reads 32 bytes a step (the chunk is in native order). */
+    /**
+     * Whether {@code chunk[from, to)} is all zero: a {@link ByteBuffer#mismatch} against zeros, which the JDK runs as
+     * a vectorised intrinsic under both JIT compilers (a loop of {@code getLong} is four times slower under C1 alone,
+     * which {@code ./virt} uses).
+     */
     private static boolean isZero(ByteBuffer chunk, int from, int to) {
-        int i = from;
-        for (int stop = to - 31; i < stop; i += 32) {
-            if ((chunk.getLong(i) | chunk.getLong(i + 8) | chunk.getLong(i + 16) | chunk.getLong(i + 24)) != 0) {
-                return false;
-            }
-        }
-        for (; i < to; i++) {
-            if (chunk.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return chunk.slice(from, to - from).mismatch(ZERO_PAGE.slice(0, to - from)) == -1;
     }
 
     private static long roundUp(long n) {
