@@ -46,11 +46,11 @@ final class PayloadCatalog {
             "readonly-word-program", "readonly-buffered", "readonly-status-accumulates"), List.of());
 
     /**
-     * Payloads with their own tests: the default payload, the persistence pair, the runner failure modes, and the
-     * kill-safety loop (reliability.KillSafetyTest).
+     * Payloads with their own tests: the default payload, the persistence pair, the runner failure modes, the
+     * kill-safety loop (reliability.KillSafetyTest), and the hostile guests (machine-virt's cli.HostileGuestTest).
      */
     static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood",
-            "flash-loop");
+            "flash-loop", "hostile-jump", "hostile-writes");
 
     private PayloadCatalog() {
     }
