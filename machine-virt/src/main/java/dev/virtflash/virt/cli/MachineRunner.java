@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds a {@link VirtMachine} from a {@link MachineConfig}, runs it, and prints the flash RSS report. For an
@@ -25,10 +27,21 @@ public final class MachineRunner implements Main.MachineLauncher {
 
     private final PayloadCatalog payloads;
     private final InputStream stdin;
+    private final Terminal terminal;
 
+    /** A runner whose standard input is never a terminal (tests, pipes). */
     public MachineRunner(PayloadCatalog payloads, InputStream stdin) {
+        this(payloads, stdin, Terminal.none());
+    }
+
+    /**
+     * @param terminal the terminal on {@code stdin}: put into raw mode for {@code -serial stdio} while the machine
+     *                 runs ({@link Terminal#stty()} for the process's own standard input)
+     */
+    public MachineRunner(PayloadCatalog payloads, InputStream stdin, Terminal terminal) {
         this.payloads = Objects.requireNonNull(payloads, "payloads");
         this.stdin = Objects.requireNonNull(stdin, "stdin");
+        this.terminal = Objects.requireNonNull(terminal, "terminal");
     }
 
     @Override
@@ -45,11 +58,27 @@ public final class MachineRunner implements Main.MachineLauncher {
         for (DriveSpec d : drives) {
             builder.flashImage(d.unit(), d.file(), d.format(), d.readOnly());
         }
-        try (SerialBackend serial = SerialBackend.open(config.serial(), out, stdin)) {
+        AtomicReference<VirtMachine> running = new AtomicReference<>();
+        AtomicBoolean quit = new AtomicBoolean();
+        Runnable onQuit = () -> {
+            quit.set(true);
+            VirtMachine m = running.get();
+            if (m != null) {
+                m.requestStop();
+            }
+        };
+        try (SerialBackend serial = SerialBackend.open(config.serial(), out, stdin, terminal, onQuit)) {
             builder.console(serial.sink(), serial.source());
             try (VirtMachine machine = builder.build()) {
-                CpuExit exit = machine.run(config.timeout().orElse(null));
+                running.set(machine);
+                CpuExit exit = quit.get() ? new CpuExit.Stopped(machine.cpu().pc())
+                        : machine.run(config.timeout().orElse(null));
                 out.flush();
+                serial.releaseTerminal();
+                if (quit.get() && exit instanceof CpuExit.Stopped) {
+                    err.println("virt: terminated (Ctrl-A x)");
+                    return 0;
+                }
                 if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
                     err.println("virt: " + exit.describe());
                 }

@@ -67,7 +67,7 @@ public final class Main {
         Map<String, Tool> tools = Map.of(
                 "img", ImgCommand::run,
                 "bench", (a, o, e) -> LoadBench.run(a, o));
-        Main main = new Main(payloads, new MachineRunner(payloads, System.in), tools, System.out, System.err);
+        Main main = new Main(payloads, new MachineRunner(payloads, System.in, Terminal.stty()), tools, System.out, System.err);
         int rc = main.run(Arrays.asList(args));
         System.out.flush();
         System.exit(rc);
@@ -141,7 +141,8 @@ public final class Main {
                 "  -bios FILE                       firmware copied into flash bank 0 (not saved back)",
                 "  -drive if=pflash,unit=N,format=raw|qcow2,file=PATH[,readonly=on]",
                 "                                   image of flash bank N (0 or 1), 64 MiB",
-                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio)",
+                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio; on a terminal",
+                "                                   keys go to the guest as typed, Ctrl-A x quits)",
                 "  -nographic, -display none        accepted (there is no display)",
                 "  -semihosting                     Arm semihosting (payload exit code, console)",
                 "  -semihosting-config enable=on|off[,target=native|auto]",
