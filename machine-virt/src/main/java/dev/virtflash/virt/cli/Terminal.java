@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * typed, not echoed by the terminal (the guest echoes), Ctrl-C included: QEMU's {@code -nographic} puts the terminal
  * into raw mode (output processing kept, so our own messages still start at the left margin) and restores it at
  * exit. {@link #stty()} does the same through {@code stty}, which works on the terminal it inherits as its standard
- * input; when standard input is not a terminal (a pipe, a file) nothing changes.
+ * input, when both standard input and output are a terminal (as {@link System#console()} tells); otherwise (a pipe,
+ * a file) nothing changes and no process is started.
  */
 public interface Terminal {
 
@@ -54,6 +55,9 @@ public interface Terminal {
         public synchronized boolean enterRaw() {
             if (saved != null) {
                 return true;
+            }
+            if (System.console() == null) {
+                return false; // standard input or output is not a terminal: no stty process to start
             }
             String mode = stty(List.of("-g"));
             if (mode == null || mode.isBlank()) {
