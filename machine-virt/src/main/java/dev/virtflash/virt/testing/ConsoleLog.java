@@ -4,6 +4,7 @@ import dev.virtflash.virt.devices.ConsoleSink;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * A bounded record of a console, read like {@code expect} reads a terminal: {@link #consume(String)} finds text after
  * the <em>mark</em> (the end of the previous match) and moves the mark past it, so waiting twice for a prompt finds
  * two prompts. Only the last {@link #capacity()} bytes are kept: a guest that floods the console costs bounded memory,
- * and {@link #tail(int)} still shows where it ended.
+ * and {@link #tail(int)} still shows where it ended. A text that {@link #consume} did not find yet is watched as the
+ * bytes arrive, so it is found even if a flood pushes it out of the log before the next look.
  *
  * <p>Bytes are read as ISO-8859-1 (one char per byte), so positions in the text are byte positions; firmware consoles
  * are ASCII. Thread-safe: the CPU thread {@link #put}s, a test thread reads.
@@ -28,6 +30,12 @@ public final class ConsoleLog implements ConsoleSink {
     private long written;
     private long mark;
     private boolean echoFailed;
+
+    // The text consume() is waiting for, matched as bytes arrive (Knuth-Morris-Pratt).
+    private byte[] watch;
+    private int[] watchFailure;
+    private int watchMatched;
+    private long watchHit = -1;
 
     /**
      * @param capacity how many of the latest bytes are kept (at least 1)
@@ -51,6 +59,9 @@ public final class ConsoleLog implements ConsoleSink {
         synchronized (this) {
             ring[(int) (written % ring.length)] = (byte) b;
             written++;
+            if (watch != null && watchHit < 0) {
+                step((byte) b);
+            }
         }
         if (echo != null && !echoFailed) {
             try {
@@ -88,15 +99,61 @@ public final class ConsoleLog implements ConsoleSink {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("empty text to wait for");
         }
+        byte[] pattern = text.getBytes(StandardCharsets.ISO_8859_1);
+        if (watch != null && Arrays.equals(watch, pattern) && watchHit > mark) {
+            long hit = watchHit;
+            long from = Math.max(mark, oldest());
+            watch = null;
+            mark = hit;
+            return from <= hit - pattern.length ? slice(from, hit) : text; // the bytes before it were pushed out
+        }
         long from = Math.max(mark, oldest());
         String window = slice(from, written);
         int at = window.indexOf(text);
-        if (at < 0) {
-            return null;
+        if (at >= 0) {
+            watch = null;
+            int end = at + text.length();
+            mark = from + end;
+            return window.substring(0, end);
         }
-        int end = at + text.length();
-        mark = from + end;
-        return window.substring(0, end);
+        if (watch == null || !Arrays.equals(watch, pattern) || watchHit >= 0) {
+            startWatch(pattern, window);
+        }
+        return null;
+    }
+
+    /** Watches for {@code pattern} from now on, primed with the end of {@code seen} (a match may span both). */
+    private void startWatch(byte[] pattern, String seen) {
+        watch = pattern;
+        watchFailure = new int[pattern.length];
+        for (int i = 1, k = 0; i < pattern.length; i++) {
+            while (k > 0 && pattern[i] != pattern[k]) {
+                k = watchFailure[k - 1];
+            }
+            if (pattern[i] == pattern[k]) {
+                k++;
+            }
+            watchFailure[i] = k;
+        }
+        watchMatched = 0;
+        watchHit = -1;
+        // seen holds no whole match (the caller looked), so priming never records a hit
+        for (int i = Math.max(0, seen.length() - (pattern.length - 1)); i < seen.length(); i++) {
+            step((byte) seen.charAt(i));
+        }
+    }
+
+    /** One byte through the watch automaton; the byte is the last one written. */
+    private void step(byte b) {
+        while (watchMatched > 0 && b != watch[watchMatched]) {
+            watchMatched = watchFailure[watchMatched - 1];
+        }
+        if (b == watch[watchMatched]) {
+            watchMatched++;
+        }
+        if (watchMatched == watch.length) {
+            watchHit = written;
+        }
     }
 
     /** Whether {@code text} is anywhere in the kept log (the mark does not matter and does not move). */

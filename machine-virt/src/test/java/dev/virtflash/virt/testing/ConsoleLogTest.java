@@ -55,6 +55,28 @@ class ConsoleLogTest {
     }
 
     @Test
+    void aTextAwaitedBeforeAFloodPushesItOutIsStillFound() {
+        ConsoleLog log = new ConsoleLog(16, null);
+        print(log, "boot: Hit any ");
+        assertNull(log.consume("Hit any key"), "not there yet: watched from now on");
+        print(log, "key to stop autoboot, and then a great deal more text");
+        assertEquals("Hit any key", log.consume("Hit any key"), "only the text itself is left to return");
+        assertNull(log.consume("Hit any key"), "consumed once");
+        print(log, "..=> ");
+        assertEquals("l more text..=> ", log.consume("=> "), "from the oldest byte kept");
+        assertNull(log.consume("abcabd"));
+        print(log, "abcab");
+        print(log, "cabd and more text pushing it out");
+        assertEquals("abcabd", log.consume("abcabd"), "KMP: the partial match restarts correctly");
+        print(log, "xyz");
+        log.drain();
+        assertNull(log.consume("q"));
+        print(log, "q");
+        log.drain(); // moves the mark past the watched hit: it counts as consumed
+        assertNull(log.consume("q"));
+    }
+
+    @Test
     void bytesAreOneCharEachAndEchoed() {
         ByteArrayOutputStream echo = new ByteArrayOutputStream();
         ConsoleLog log = new ConsoleLog(16, echo);
