@@ -2,6 +2,7 @@ package dev.virtflash.hw.pflash;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
+import dev.virtflash.hw.block.Images;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
@@ -237,17 +238,6 @@ public final class PflashCfi01 implements AutoCloseable {
     }
 
     /**
-     * The message QEMU gives for an image of the wrong size (spec §2.1), naming the file: {@code vars.img:
-     * cfi.pflash01 device 'virt.flash1' requires 67108864 bytes, the image provides 786432 bytes}.
-     */
-    static void requireSize(BlockBackend backend, String name, long required) throws ImageFormatException {
-        if (backend.size() != required) {
-            throw new ImageFormatException(backend.path(), TYPE + " device '" + name + "' requires " + required
-                    + " bytes, the image provides " + backend.size() + " bytes");
-        }
-    }
-
-    /**
      * Configures a bank. Defaults are QEMU's: device width 0 (legacy), max device width = device width, ids 0,
      * little-endian, writable, no image. Geometry is validated at {@link #build()}.
      */
@@ -356,7 +346,8 @@ public final class PflashCfi01 implements AutoCloseable {
         }
 
         /**
-         * Validates the configuration, maps the array and loads the image.
+         * Validates the configuration, maps the array and loads the image. If it throws, nothing is left mapped and
+         * the backend (never closed here, whatever {@link #closeBackend(boolean)} says) is still the caller's.
          *
          * @throws IllegalArgumentException for a bad geometry, a missing name, or big-endian
          * @throws ImageFormatException if the image is not exactly the bank's size (naming the file)
@@ -372,7 +363,9 @@ public final class PflashCfi01 implements AutoCloseable {
             Geometry geometry = Geometry.of(name, sectorLength, numBlocks, bankWidth, deviceWidth, maxDeviceWidth,
                     id0, id1, id2, id3);
             if (backend != null) {
-                requireSize(backend, name, geometry.size());
+                // QEMU's message shape (spec §2.1), naming the file: "vars.img: cfi.pflash01 device 'virt.flash1'
+                // requires 67108864 bytes, the image provides 786432 bytes".
+                Images.requireSize(backend, geometry.size(), TYPE, name);
             }
             boolean ro = readOnly || (backend != null && backend.readOnly());
             WriteBack wb = writeBack != null ? writeBack : backend != null ? WriteBack.to(backend) : null;
