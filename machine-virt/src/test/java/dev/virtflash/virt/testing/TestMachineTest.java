@@ -50,6 +50,24 @@ class TestMachineTest {
     }
 
     @Test
+    void aQcow2TemplateWithContentsBootsAndReadsBackThroughItsFormat() throws Exception {
+        byte[] marker = "virtflash".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (TestBoard board = TestBoard.in(dir)) {
+            Path q = board.image("flash1.qcow2", FlashImage.qcow2().with(0x200000, marker));
+            assertEquals("QFI", new String(Files.readAllBytes(q), 0, 3, java.nio.charset.StandardCharsets.US_ASCII));
+            TestMachine m = board.machine().payload("default").flash(1, q).start();
+            m.await("PASS");
+            assertEquals(new CpuExit.SemihostingExit(0, 0x20026), m.awaitExit());
+            ByteBuffer b = ByteBuffer.wrap(m.readFlash(1, 0, 4)).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(0xDEFA0001, b.getInt(0), "the payload's first word program, read through qcow2");
+            assertArrayEquals(marker, m.readFlash(1, 0x200000, marker.length), "the template's contents are kept");
+            try (BlockBackend image = m.openImage(1)) {
+                assertEquals("qcow2", image.format());
+            }
+        }
+    }
+
+    @Test
     void aGuestThatEndsFirstFailsTheWaitAtOnceWithItsExitAndConsole() throws Exception {
         try (TestBoard board = TestBoard.in(dir)) {
             TestMachine m = board.machine().payload("crash").awaitTimeout(Duration.ofMinutes(5)).start();
