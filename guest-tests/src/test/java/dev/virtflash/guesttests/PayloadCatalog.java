@@ -41,8 +41,12 @@ final class PayloadCatalog {
     static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",
             "readonly-word-program", "readonly-buffered", "readonly-status-accumulates"), List.of());
 
-    /** Payloads with their own tests: the default payload, the persistence pair, and the runner failure modes. */
-    static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood");
+    /**
+     * Payloads with their own tests: the default payload, the persistence pair, the runner failure modes, and the
+     * kill-safety loop (reliability.KillSafetyTest).
+     */
+    static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood",
+            "flash-loop");
 
     private PayloadCatalog() {
     }

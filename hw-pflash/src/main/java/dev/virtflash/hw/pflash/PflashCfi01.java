@@ -82,8 +82,8 @@ public final class PflashCfi01 implements AutoCloseable {
         this.storage = storage;
         this.backend = backend;
         this.closeBackend = closeBackend;
-        this.store = new FlashStore(name, storage, writeBack, (offset, length) -> region().contentChanged(offset,
-                length));
+        this.store = new FlashStore(name, backend == null ? null : backend.path().toString(), storage, writeBack,
+                (offset, length) -> region().contentChanged(offset, length));
         this.engine = new CommandEngine(name, geometry, store, new QueryReads(geometry, cfiTable), readOnly,
                 romd -> region().setRomd(romd));
         this.region = new RomDeviceRegion(name, storage, new PflashBus(name, engine, geometry.size()));
@@ -135,6 +135,19 @@ public final class PflashCfi01 implements AutoCloseable {
     /** Whether changes are written back to an image. */
     public boolean persistent() {
         return store.persistent();
+    }
+
+    /**
+     * How many write-backs to the image failed since the bank was built (each was logged at WARN, rate-limited); the
+     * image misses those changes while the guest still sees them.
+     */
+    public long writeBackFailures() {
+        return store.writeBackFailures();
+    }
+
+    /** The host's reason for the last failed write-back, e.g. {@code No space left on device}; {@code null} if none. */
+    public String lastWriteBackError() {
+        return store.lastWriteBackError();
     }
 
     /** The current state of the write state machine. */

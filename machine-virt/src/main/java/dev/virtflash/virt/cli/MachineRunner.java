@@ -82,6 +82,9 @@ public final class MachineRunner implements Main.MachineLauncher {
                 if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
                     err.println("virt: " + exit.describe());
                 }
+                for (String line : writeBackFailures(machine)) {
+                    err.println(line);
+                }
                 switch (config.rssReport()) {
                     case TABLE:
                         out.print(report(machine).toTable());
@@ -95,6 +98,26 @@ public final class MachineRunner implements Main.MachineLauncher {
                 return exit.suggestedExitCode();
             }
         }
+    }
+
+    /**
+     * One line per bank whose image missed changes because write-backs failed, e.g. {@code virt: flash1.img: 3
+     * write-backs failed (No space left on device); the image misses the guest's last changes}. Empty when every
+     * write-back succeeded.
+     */
+    public static List<String> writeBackFailures(VirtMachine machine) {
+        List<String> lines = new ArrayList<>();
+        for (int unit = 0; unit < 2; unit++) {
+            PflashCfi01 bank = machine.flash(unit);
+            long failures = bank.writeBackFailures();
+            if (failures > 0) {
+                BlockBackend image = machine.image(unit);
+                lines.add("virt: " + (image == null ? bank.name() : image.path()) + ": " + failures + " write-back"
+                        + (failures == 1 ? "" : "s") + " failed (" + bank.lastWriteBackError()
+                        + "); the image misses the guest's last changes");
+            }
+        }
+        return lines;
     }
 
     /** The flash RSS report of a machine: per bank, then the process. */
