@@ -75,11 +75,10 @@ public final class MachineRunner implements Main.MachineLauncher {
                         : machine.run(config.timeout().orElse(null));
                 out.flush();
                 serial.releaseTerminal();
-                if (quit.get() && exit instanceof CpuExit.Stopped) {
+                boolean userQuit = quit.get() && exit instanceof CpuExit.Stopped;
+                if (userQuit) {
                     err.println("virt: terminated (Ctrl-A x)");
-                    return 0;
-                }
-                if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
+                } else if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
                     err.println("virt: " + exit.describe());
                 }
                 for (String line : writeBackFailures(machine)) {
@@ -95,7 +94,7 @@ public final class MachineRunner implements Main.MachineLauncher {
                     default:
                         break;
                 }
-                return exit.suggestedExitCode();
+                return userQuit ? 0 : exit.suggestedExitCode();
             }
         }
     }
