@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds a {@link VirtMachine} from a {@link MachineConfig}, runs it, and prints the flash RSS report. For an
@@ -25,11 +27,12 @@ public final class MachineRunner implements Main.MachineLauncher {
 
     private final PayloadCatalog payloads;
     private final InputStream stdin;
+    private final Terminal terminal;
     private final Path workDir;
 
-    /** New image folders go to the system's temporary folder. */
+    /** Standard input is never a terminal (tests, pipes); new image folders go to the system's temporary folder. */
     public MachineRunner(PayloadCatalog payloads, InputStream stdin) {
-        this(payloads, stdin, null);
+        this(payloads, stdin, Terminal.none(), null);
     }
 
     /**
@@ -37,8 +40,19 @@ public final class MachineRunner implements Main.MachineLauncher {
      *                folder
      */
     public MachineRunner(PayloadCatalog payloads, InputStream stdin, Path workDir) {
+        this(payloads, stdin, Terminal.none(), workDir);
+    }
+
+    /**
+     * @param terminal the terminal on {@code stdin}: put into raw mode for {@code -serial stdio} while the machine
+     *                 runs ({@link Terminal#stty()} for the process's own standard input)
+     * @param workDir  where the folders of new payload images are made, or {@code null} for the system's temporary
+     *                 folder
+     */
+    public MachineRunner(PayloadCatalog payloads, InputStream stdin, Terminal terminal, Path workDir) {
         this.payloads = Objects.requireNonNull(payloads, "payloads");
         this.stdin = Objects.requireNonNull(stdin, "stdin");
+        this.terminal = Objects.requireNonNull(terminal, "terminal");
         this.workDir = workDir;
     }
 
@@ -58,7 +72,16 @@ public final class MachineRunner implements Main.MachineLauncher {
         for (DriveSpec d : drives) {
             builder.flashImage(d.unit(), d.file(), d.format(), d.readOnly());
         }
-        try (SerialBackend serial = SerialBackend.open(config.serial(), out, stdin)) {
+        AtomicReference<VirtMachine> running = new AtomicReference<>();
+        AtomicBoolean quit = new AtomicBoolean();
+        Runnable onQuit = () -> {
+            quit.set(true);
+            VirtMachine m = running.get();
+            if (m != null) {
+                m.requestStop();
+            }
+        };
+        try (SerialBackend serial = SerialBackend.open(config.serial(), out, stdin, terminal, onQuit)) {
             builder.console(serial.sink(), serial.source());
             VirtMachine built;
             try {
@@ -73,11 +96,17 @@ public final class MachineRunner implements Main.MachineLauncher {
                 err.println("virt: payload '" + fresh.payload() + "' on flash images in " + fresh.dir());
             }
             try (VirtMachine machine = built) {
-                CpuExit exit = machine.run(config.timeout().orElse(null));
+                running.set(machine);
+                CpuExit exit = quit.get() ? new CpuExit.Stopped(machine.cpu().pc())
+                        : machine.run(config.timeout().orElse(null));
                 out.flush();
+                serial.releaseTerminal();
+                boolean userQuit = quit.get() && exit instanceof CpuExit.Stopped;
                 boolean clean = exit instanceof CpuExit.PowerOff
                         || exit instanceof CpuExit.SemihostingExit && exit.suggestedExitCode() == 0;
-                if (!clean) {
+                if (userQuit) {
+                    err.println("virt: terminated (Ctrl-A x)");
+                } else if (!clean) {
                     err.println("virt: " + exit.describe());
                 }
                 for (String line : writeBackFailures(machine)) {
@@ -93,7 +122,7 @@ public final class MachineRunner implements Main.MachineLauncher {
                     default:
                         break;
                 }
-                return exit.suggestedExitCode();
+                return userQuit ? 0 : exit.suggestedExitCode();
             }
         }
     }

@@ -66,7 +66,7 @@ public final class Main {
         Map<String, Tool> tools = Map.of(
                 "img", ImgCommand::run,
                 "bench", Main::bench);
-        Main main = new Main(payloads, new MachineRunner(payloads, System.in), tools, System.out, System.err);
+        Main main = new Main(payloads, new MachineRunner(payloads, System.in, Terminal.stty(), null), tools, System.out, System.err);
         int rc = main.run(Arrays.asList(args));
         System.out.flush();
         System.exit(rc);
@@ -157,7 +157,8 @@ public final class Main {
                 "  -bios FILE                       firmware copied into flash bank 0 (not saved back)",
                 "  -drive if=pflash,unit=N,format=raw|qcow2,file=PATH[,readonly=on]",
                 "                                   image of flash bank N (0 or 1), 64 MiB",
-                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio)",
+                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio; on a terminal",
+                "                                   keys go to the guest as typed, Ctrl-A x quits)",
                 "  -nographic, -display none        accepted (there is no display)",
                 "  -nic none, -monitor none         accepted (there is no network, no monitor)",
                 "  -semihosting                     Arm semihosting (payload exit code, console)",
