@@ -6,7 +6,7 @@ import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cli.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.ConsoleSource;
-import java.io.ByteArrayOutputStream;
+import dev.virtflash.virt.testing.ConsoleLog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -53,6 +53,10 @@ public final class Density {
                     flashResidentPerBoard, failures.size(), runTime.toMillis() / 1000.0);
         }
     }
+
+    /** Console bytes kept per board: more than the default payload prints in a run (its verdict is its last line). */
+    private static final int CONSOLE_BYTES = 4096;
+    private static final String PASS_LINE = "\nPASS\n";
 
     private static final Pattern LINE = Pattern.compile("density: boards=(\\d+) tcgBufferMiB=(\\d+) rssBefore=(\\d+) "
             + "rssOne=(\\d+) rssAll=(\\d+) rssAfterClose=(\\d+) perBoard=(-?\\d+) flashPerBoard=(\\d+) failed=(\\d+) "
@@ -132,7 +136,7 @@ public final class Density {
                 new IOException("the default payload is not on the class path"));
         long rssBefore = Residency.process().vmRss();
         List<VirtMachine> machines = new ArrayList<>();
-        List<ByteArrayOutputStream> consoles = new ArrayList<>();
+        List<ConsoleLog> consoles = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         long start = System.nanoTime();
         try {
@@ -160,7 +164,7 @@ public final class Density {
         }
     }
 
-    private static void addBoard(List<VirtMachine> machines, List<ByteArrayOutputStream> consoles, Path dir,
+    private static void addBoard(List<VirtMachine> machines, List<ConsoleLog> consoles, Path dir,
                                  byte[] payload) throws IOException {
         int n = machines.size();
         Path flash0 = dir.resolve("board" + n + "-flash0.img");
@@ -175,21 +179,24 @@ public final class Density {
             f.setLength(0);
             f.setLength(bank);
         }
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        ConsoleLog console = new ConsoleLog(CONSOLE_BYTES, null);
         VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", false).flashImage(1, flash1, "raw", false)
-                .console(b -> console.write(b), ConsoleSource.none()).build();
+                .console(console, ConsoleSource.none()).build();
         machines.add(m);
         consoles.add(console);
     }
 
-    /** Runs machines {@code from..} at the same time, one thread each, from reset; records each one that fails. */
-    private static void runAll(List<VirtMachine> machines, List<ByteArrayOutputStream> consoles, List<String> failures,
+    /**
+     * Runs every machine at the same time, one thread each; machines {@code 0..from-1} have run before and are reset
+     * first, their earlier output passed over. Records each one that fails.
+     */
+    private static void runAll(List<VirtMachine> machines, List<ConsoleLog> consoles, List<String> failures,
                                int from) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         CpuExit[] exits = new CpuExit[machines.size()];
         for (int i = 0; i < from; i++) {
             machines.get(i).reset();
-            consoles.get(i).reset();
+            consoles.get(i).drain();
         }
         for (int i = 0; i < machines.size(); i++) {
             int n = i;
@@ -201,9 +208,8 @@ public final class Density {
             t.join(TimeUnit.MINUTES.toMillis(3));
         }
         for (int i = 0; i < machines.size(); i++) {
-            String console = consoles.get(i).toString(StandardCharsets.US_ASCII);
             boolean pass = exits[i] instanceof CpuExit.SemihostingExit && exits[i].suggestedExitCode() == 0
-                    && console.contains("\nPASS\n");
+                    && consoles.get(i).consume(PASS_LINE) != null;
             if (!pass) {
                 failures.add("board " + i + ": " + (exits[i] == null ? "did not finish" : exits[i].describe()));
             }

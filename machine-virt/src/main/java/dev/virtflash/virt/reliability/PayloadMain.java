@@ -5,9 +5,12 @@ import dev.virtflash.virt.cli.MachineRunner;
 import dev.virtflash.virt.cli.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.ConsoleSource;
+import dev.virtflash.virt.testing.ConsoleLog;
+import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,7 +20,8 @@ import java.util.List;
  * A lean launcher for tests that kill the emulator: runs embedded payload {@code NAME} from flash bank 0 (as a
  * {@code -bios} blob, so bank 0 has no image) with {@code FLASH1} as bank 1's image, and writes the guest's console
  * to standard output one complete line at a time, straight to the descriptor (a line printed is a line the parent
- * has, whatever happens next). No CLI parsing, no RSS report: it starts as fast as the JVM does.
+ * has, whatever happens next: a {@link ConsoleLog} whose echo is a line buffer over the descriptor). No CLI parsing,
+ * no RSS report: it starts as fast as the JVM does.
  *
  * <pre>java -cp CLASSPATH dev.virtflash.virt.reliability.PayloadMain NAME FLASH1 [raw|qcow2]</pre>
  *
@@ -25,6 +29,11 @@ import java.util.List;
  * image. Failed write-backs are reported on stderr as the CLI reports them.
  */
 public final class PayloadMain {
+
+    /** The console bytes the log keeps: nothing here reads them, the log serves for its line-by-line echo. */
+    private static final int KEPT = 4096;
+    /** The echo's buffer: a line is written when it ends, or in pieces this long. */
+    private static final int LINE_BUFFER = 4096;
 
     private PayloadMain() {
     }
@@ -35,7 +44,7 @@ public final class PayloadMain {
     }
 
     /** Runs a payload as described above; returns the exit code. */
-    public static int run(List<String> args, java.io.OutputStream console, PrintStream err) {
+    public static int run(List<String> args, OutputStream console, PrintStream err) {
         if (args.size() < 2 || args.size() > 3) {
             err.println("usage: PayloadMain NAME FLASH1 [raw|qcow2]: expected 2 or 3 arguments, got " + args.size());
             return 1;
@@ -43,7 +52,7 @@ public final class PayloadMain {
         String name = args.get(0);
         Path flash1 = Path.of(args.get(1));
         String format = args.size() == 3 ? args.get(2) : null;
-        LineConsoleSink sink = new LineConsoleSink(console);
+        ConsoleLog log = new ConsoleLog(KEPT, new BufferedOutputStream(console, LINE_BUFFER));
         try {
             byte[] payload = PayloadCatalog.firmware().load(name).orElse(null);
             if (payload == null) {
@@ -52,9 +61,9 @@ public final class PayloadMain {
                 return 1;
             }
             try (VirtMachine machine = VirtMachine.builder().bios(payload).flashImage(1, flash1, format, false)
-                    .console(sink, ConsoleSource.none()).build()) {
+                    .console(log, ConsoleSource.none()).build()) {
                 CpuExit exit = machine.run(null);
-                sink.flush();
+                log.flushEcho();
                 if (!(exit instanceof CpuExit.SemihostingExit) && !(exit instanceof CpuExit.PowerOff)) {
                     err.println("PayloadMain: " + exit.describe());
                 }
@@ -64,7 +73,7 @@ public final class PayloadMain {
                 return exit.suggestedExitCode();
             }
         } catch (IOException e) {
-            sink.flush();
+            log.flushEcho();
             err.println("PayloadMain: " + e.getMessage());
             return 1;
         }

@@ -1,7 +1,7 @@
 package dev.virtflash.virt.reliability;
 
-import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cpu.CpuExit;
+import dev.virtflash.virt.testing.TestMachine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -15,14 +15,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 
 /**
  * Soak (issue 9, acceptance 2): real firmware saving its settings and resetting, many times, in one process, on one
  * machine. Each cycle is checked on the flash image file itself, and the process footprint ({@link ProcessFootprint})
- * is printed after the first boot and after the last cycle; it must grow by less than 5 %.
+ * is printed after the first boot and after the last cycle; it must grow by less than 5 %. The machine is a
+ * {@link TestMachine}: its console waits, typing and guest thread are the test API's.
  * <ul>
  *   <li><b>U-Boot</b> ({@code -bios u-boot.bin}, flash1 a blank raw image): stop autoboot, {@code setenv soak N;
  *       saveenv}, check that flash1 holds a valid environment (CRC32 over 256 KiB at offset 0) with {@code soak=N},
@@ -126,16 +125,19 @@ public final class Soak {
                 ok &= r.passed();
             }
             return ok ? 0 : 1;
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             out.println("Soak: " + e);
             return 1;
         }
     }
 
-    /** One soak cycle: save, check the image, reset, check again. */
+    /**
+     * One soak cycle: save, check the image, reset, check again. A wait that fails throws an {@link AssertionError}
+     * (the test API's), a wrong check an {@link IllegalStateException}.
+     */
     @FunctionalInterface
     private interface Cycle {
-        void run(int n) throws TimeoutException, InterruptedException, IOException;
+        void run(int n) throws IOException;
     }
 
     /**
@@ -143,8 +145,7 @@ public final class Soak {
      * fill the translation buffer and the JIT's code cache, so growth is measured from the end of the warm-up; the
      * footprint after the first boot is reported too.
      */
-    private static Result cycles(String firmware, int warmup, int cycles, Cycle cycle, PrintStream progress)
-            throws InterruptedException {
+    private static Result cycles(String firmware, int warmup, int cycles, Cycle cycle, PrintStream progress) {
         System.gc();
         ProcessFootprint firstBoot = ProcessFootprint.sample();
         ProcessFootprint start = firstBoot;
@@ -165,7 +166,7 @@ public final class Soak {
                     progress.printf("  %s cycle %d: %s%n", firmware, n, ProcessFootprint.sample().describe());
                 }
             }
-        } catch (TimeoutException | RuntimeException | IOException e) {
+        } catch (AssertionError | RuntimeException | IOException e) {
             failure = e.getMessage();
         }
         Duration time = Duration.ofNanos(System.nanoTime() - t0);
@@ -178,39 +179,30 @@ public final class Soak {
      * {@code flash1}; progress every 10 cycles goes to {@code progress}.
      */
     public static Result uboot(Path ubootBin, Path flash1, int warmup, int cycles, PrintStream progress)
-            throws IOException, InterruptedException {
+            throws IOException {
         blankRaw(flash1);
-        ConsoleDriver console = new ConsoleDriver();
-        try (VirtMachine machine = VirtMachine.builder().bios(Files.readAllBytes(ubootBin))
-                .flashImage(1, flash1, "raw", false).console(console.sink(), console.source()).build();
-             Runner runner = new Runner(machine)) {
+        try (TestMachine machine = setup(flash1, warmup + cycles).name("soak-uboot").bios(ubootBin)
+                .flash(1, flash1, "raw", false).start()) {
             try {
-                ubootPrompt(console);
-            } catch (TimeoutException e) {
+                ubootPrompt(machine);
+            } catch (AssertionError e) {
                 ProcessFootprint now = ProcessFootprint.sample();
                 return new Result("U-Boot", 0, now, now, now, Duration.ZERO, "first boot: " + e.getMessage());
             }
             Result r = cycles("U-Boot", warmup, cycles, n -> {
-                console.type("setenv soak " + n + "; saveenv\r");
-                String saved = console.await(UBOOT_PROMPT, COMMAND);
+                String saved = machine.command("setenv soak " + n + "; saveenv", UBOOT_PROMPT);
                 if (!saved.contains("\nOK")) {
                     throw new IllegalStateException("cycle " + n + ": saveenv did not say OK: " + oneLine(saved));
                 }
                 checkUbootEnvironment(flash1, n);
-                console.type("reset\r");
-                ubootPrompt(console);
-                console.type("printenv soak\r");
-                String shown = console.await(UBOOT_PROMPT, COMMAND);
+                machine.type("reset\r");
+                ubootPrompt(machine);
+                String shown = machine.command("printenv soak", UBOOT_PROMPT);
                 if (!shown.contains("soak=" + n + "\r\n") && !shown.contains("soak=" + n + "\n")) {
                     throw new IllegalStateException("cycle " + n + ": after reset printenv says " + oneLine(shown));
                 }
             }, progress);
-            console.type("poweroff\r");
-            CpuExit exit = runner.finish(COMMAND);
-            String failure = r.failure();
-            if (failure == null && !(exit instanceof CpuExit.PowerOff)) {
-                failure = "poweroff ended the run with " + (exit == null ? "nothing" : exit.describe());
-            }
+            String failure = r.failure() != null ? r.failure() : powerOff(machine, "poweroff");
             if (failure == null && machine.resets() != warmup + cycles) {
                 failure = machine.resets() + " resets for " + (warmup + cycles) + " cycles";
             }
@@ -218,10 +210,35 @@ public final class Soak {
         }
     }
 
-    private static void ubootPrompt(ConsoleDriver console) throws TimeoutException, InterruptedException {
-        console.await("Hit any key to stop autoboot", BOOT);
-        console.type(" ");
-        console.await(UBOOT_PROMPT, BOOT);
+    private static void ubootPrompt(TestMachine machine) {
+        machine.await("Hit any key to stop autoboot", BOOT);
+        machine.type(" ");
+        machine.await(UBOOT_PROMPT, BOOT);
+    }
+
+    /**
+     * A machine setup for a soak of {@code cycles} cycles on the image {@code image}: commands wait {@link #COMMAND},
+     * and the machine stops by itself after the longest the soak can take, every wait timing out at its limit.
+     */
+    private static TestMachine.Setup setup(Path image, int cycles) {
+        Duration perCycle = BOOT.multipliedBy(2).plus(COMMAND.multipliedBy(2));
+        return TestMachine.in(image.toAbsolutePath().getParent()).awaitTimeout(COMMAND)
+                .runLimit(perCycle.multipliedBy(cycles + 1L).plus(COMMAND));
+    }
+
+    /**
+     * Types {@code command}, which must power the machine off; returns null if it did so within {@link #COMMAND}, or
+     * what happened instead. Only after cycles that all passed: after a failure the soak has its verdict, and closing
+     * the machine stops it.
+     */
+    private static String powerOff(TestMachine machine, String command) {
+        machine.type(command + "\r");
+        try {
+            CpuExit exit = machine.awaitExit(COMMAND);
+            return exit instanceof CpuExit.PowerOff ? null : command + " ended the run with " + exit.describe();
+        } catch (AssertionError e) {
+            return command + ": " + e.getMessage();
+        }
     }
 
     /** The environment at flash1 offset 0: CRC32 (LE) of the 256 KiB after it, and {@code soak=N} among the pairs. */
@@ -251,48 +268,39 @@ public final class Soak {
      * back; {@code warmup + cycles} times. {@code vars} is copied to {@code varsCopy} first.
      */
     public static Result edk2(Path code, Path vars, Path varsCopy, int warmup, int cycles, PrintStream progress)
-            throws IOException, InterruptedException {
+            throws IOException {
         Files.copy(vars, varsCopy, StandardCopyOption.REPLACE_EXISTING);
-        ConsoleDriver console = new ConsoleDriver();
-        try (VirtMachine machine = VirtMachine.builder().flashImage(0, code, "raw", true)
-                .flashImage(1, varsCopy, "raw", false).console(console.sink(), console.source()).build();
-             Runner runner = new Runner(machine)) {
+        try (TestMachine machine = setup(varsCopy, warmup + cycles).name("soak-edk2").flash(0, code, "raw", true)
+                .flash(1, varsCopy, "raw", false).start()) {
             try {
-                edk2Shell(console);
-            } catch (TimeoutException e) {
+                edk2Shell(machine);
+            } catch (AssertionError e) {
                 ProcessFootprint now = ProcessFootprint.sample();
                 return new Result("EDK2", 0, now, now, now, Duration.ZERO, "first boot: " + e.getMessage());
             }
             Result r = cycles("EDK2", warmup, cycles, n -> {
                 String value = String.format("soak%04d", n);
-                console.type("setvar SoakVar -guid " + SOAK_GUID + " -nv -bs -rt =\"" + value + "\"\r");
-                console.await(SHELL_PROMPT, COMMAND);
+                machine.command("setvar SoakVar -guid " + SOAK_GUID + " -nv -bs -rt =\"" + value + "\"", SHELL_PROMPT);
                 if (!contains(varsCopy, value.getBytes(StandardCharsets.US_ASCII))) {
                     throw new IllegalStateException("cycle " + n + ": " + varsCopy + " does not hold " + value);
                 }
-                console.type("reset\r");
-                edk2Shell(console);
-                console.type("setvar SoakVar -guid " + SOAK_GUID + "\r");
-                String shown = console.await(SHELL_PROMPT, COMMAND);
+                machine.type("reset\r");
+                edk2Shell(machine);
+                String shown = machine.command("setvar SoakVar -guid " + SOAK_GUID, SHELL_PROMPT);
                 if (!shown.replace(" ", "").toLowerCase().contains(hex(value))) {
                     throw new IllegalStateException("cycle " + n + ": after reset setvar shows " + oneLine(shown));
                 }
             }, progress);
-            console.type("reset -s\r");
-            CpuExit exit = runner.finish(COMMAND);
-            String failure = r.failure();
-            if (failure == null && !(exit instanceof CpuExit.PowerOff)) {
-                failure = "reset -s ended the run with " + (exit == null ? "nothing" : exit.describe());
-            }
+            String failure = r.failure() != null ? r.failure() : powerOff(machine, "reset -s");
             return new Result(r.firmware(), r.cycles(), r.firstBoot(), r.start(), r.end(), r.time(), failure);
         }
     }
 
     /** Skips the BDS wait and the startup.nsh countdown (docs/firmware-devices.md §1) and waits for the prompt. */
-    private static void edk2Shell(ConsoleDriver console) throws TimeoutException, InterruptedException {
-        console.await("startup.nsh", BOOT);
-        console.type(" ");
-        console.await(SHELL_PROMPT, BOOT);
+    private static void edk2Shell(TestMachine machine) {
+        machine.await("startup.nsh", BOOT);
+        machine.type(" ");
+        machine.await(SHELL_PROMPT, BOOT);
     }
 
     /** The bytes of an ASCII string as the Shell's hex dump spells them, e.g. {@code 736f616b...}. */
@@ -328,33 +336,5 @@ public final class Soak {
     private static String oneLine(String s) {
         String t = s.replace("\r", "").replace("\n", "\\n");
         return t.length() > 300 ? "..." + t.substring(t.length() - 300) : t;
-    }
-
-    /** Runs a machine on its own thread until it stops; closing it stops the CPU if it still runs. */
-    private static final class Runner implements AutoCloseable {
-        private final VirtMachine machine;
-        private final AtomicReference<CpuExit> exit = new AtomicReference<>();
-        private final Thread thread;
-
-        Runner(VirtMachine machine) {
-            this.machine = machine;
-            this.thread = new Thread(() -> exit.set(machine.run(null)), "soak-cpu");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        /** Waits up to {@code timeout} for the run to end; returns how it ended, or null. */
-        CpuExit finish(Duration timeout) throws InterruptedException {
-            thread.join(timeout.toMillis());
-            return exit.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (thread.isAlive()) {
-                machine.cpu().requestStop();
-                thread.join(10_000);
-            }
-        }
     }
 }

@@ -11,10 +11,11 @@
  *   <li>{@link dev.virtflash.virt.reliability.Density}: many boards in one JVM running the default payload at once,
  *       with the resident memory each adds;</li>
  *   <li>{@link dev.virtflash.virt.reliability.ProcessFootprint}: RSS, open descriptors, mappings and threads of this
- *       process; {@link dev.virtflash.virt.reliability.ConsoleDriver}: types at a guest's console and waits for
- *       its answers.</li>
+ *       process.</li>
  * </ul>
+ * Their consoles are the test API's ({@link dev.virtflash.virt.testing.ConsoleLog},
+ * {@link dev.virtflash.virt.testing.TestMachine}).
  *
- * <p>Does not own: the board, its devices, the CLI. Emulates nothing.
+ * <p>Does not own: the board, its devices, the CLI, the console recorder. Emulates nothing.
  */
 package dev.virtflash.virt.reliability;

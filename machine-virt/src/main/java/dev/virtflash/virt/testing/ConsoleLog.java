@@ -15,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * and {@link #tail(int)} still shows where it ended. A text that {@link #consume} did not find yet is watched as the
  * bytes arrive, so it is found even if a flood pushes it out of the log before the next look.
  *
+ * <p>The <em>echo</em> stream, if any, gets every byte and is flushed at every line end: given a buffered stream it
+ * passes whole lines on, so a launcher whose output must survive a SIGKILL (a line written is a line its reader has)
+ * wraps its descriptor in a {@link java.io.BufferedOutputStream} and calls {@link #flushEcho()} when the guest is
+ * done, for a last line without its end. An echo that fails is reported once (WARN) and dropped.
+ *
  * <p>Bytes are read as ISO-8859-1 (one char per byte), so positions in the text are byte positions; firmware consoles
  * are ASCII. Thread-safe: the CPU thread {@link #put}s, a test thread reads.
  */
@@ -29,7 +34,7 @@ public final class ConsoleLog implements ConsoleSink {
     private final OutputStream echo;
     private long written;
     private long mark;
-    private boolean echoFailed;
+    private volatile boolean echoFailed;
 
     // The text consume() is waiting for, matched as bytes arrive (Knuth-Morris-Pratt).
     private byte[] watch;
@@ -39,7 +44,8 @@ public final class ConsoleLog implements ConsoleSink {
 
     /**
      * @param capacity how many of the latest bytes are kept (at least 1)
-     * @param echo     a stream that also gets every byte (e.g. {@code System.out} while debugging), or {@code null}
+     * @param echo     a stream that also gets every byte, flushed at each line end (e.g. {@code System.out} while
+     *                 debugging), or {@code null}
      */
     public ConsoleLog(int capacity, OutputStream echo) {
         if (capacity < 1) {
@@ -70,10 +76,28 @@ public final class ConsoleLog implements ConsoleSink {
                     echo.flush();
                 }
             } catch (IOException e) {
-                echoFailed = true;
-                LOG.warn("console echo failed, further echo is dropped: {}", e.toString());
+                echoFailed(e);
             }
         }
+    }
+
+    /**
+     * Flushes the echo stream: passes on what it still buffers (a last line without its end). Call it from the thread
+     * that ran the guest, or once the guest no longer writes. Nothing happens without an echo or after it failed.
+     */
+    public void flushEcho() {
+        if (echo != null && !echoFailed) {
+            try {
+                echo.flush();
+            } catch (IOException e) {
+                echoFailed(e);
+            }
+        }
+    }
+
+    private void echoFailed(IOException e) {
+        echoFailed = true;
+        LOG.warn("console echo failed, further echo is dropped: {}", e.toString());
     }
 
     /** Bytes kept at most. */

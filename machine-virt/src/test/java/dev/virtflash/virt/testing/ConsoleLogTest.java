@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConsoleLogTest {
@@ -85,5 +90,70 @@ class ConsoleLogTest {
         assertEquals("\u00ff\n", log.text());
         assertEquals(2, echo.size());
         assertEquals("\\xff\n", TestMachine.printable("\u00ff\r\n"));
+    }
+
+    @Test
+    void textWrittenOnAnotherThreadIsFoundOnceWhileTheLogWrapsAround() throws Exception {
+        ConsoleLog log = new ConsoleLog(64, null);
+        Thread cpu = new Thread(() -> {
+            for (int i = 0; i < 2000; i++) {
+                print(log, "line " + i + "\n");
+            }
+            print(log, "Hit any key to stop autoboot: 2");
+        });
+        cpu.start();
+        int found = 0;
+        while (cpu.isAlive()) {
+            found += log.consume("Hit any key") != null ? 1 : 0;
+        }
+        cpu.join();
+        found += log.consume("Hit any key") != null ? 1 : 0;
+        assertEquals(1, found, "found once, by a look during or after the writes");
+        assertNull(log.consume("Hit any key"));
+        long expected = 31;
+        for (int i = 0; i < 2000; i++) {
+            expected += ("line " + i + "\n").length();
+        }
+        assertEquals(expected, log.written(), "every byte counted, kept or not");
+    }
+
+    @Test
+    void aBufferedEchoGetsWholeLinesAndTheLastPartOnFlush() {
+        List<String> writes = new ArrayList<>();
+        OutputStream descriptor = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(String.valueOf((char) b));
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(new String(b, off, len, StandardCharsets.ISO_8859_1));
+            }
+        };
+        ConsoleLog log = new ConsoleLog(4, new BufferedOutputStream(descriptor, 4096));
+        print(log, "done 0\ndone 1\ndone");
+        assertEquals(List.of("done 0\n", "done 1\n"), writes, "one write per line, at its end");
+        log.flushEcho();
+        assertEquals(List.of("done 0\n", "done 1\n", "done"), writes);
+        log.flushEcho();
+        assertEquals(3, writes.size(), "nothing left to pass on");
+    }
+
+    @Test
+    void aFailingEchoIsDroppedAndTheLogGoesOn() {
+        int[] calls = {0};
+        OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                calls[0]++;
+                throw new IOException("Broken pipe");
+            }
+        };
+        ConsoleLog log = new ConsoleLog(16, broken);
+        print(log, "ab\ncd");
+        log.flushEcho();
+        assertEquals(1, calls[0], "the echo is not tried again after it failed");
+        assertEquals("ab\ncd", log.text());
     }
 }
