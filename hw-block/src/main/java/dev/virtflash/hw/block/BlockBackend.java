@@ -15,6 +15,19 @@ import java.util.Map;
  */
 public interface BlockBackend extends AutoCloseable {
 
+    /**
+     * The range check every implementation makes as this interface promises: an access of {@code length} bytes at
+     * {@code offset} must lie within {@code image.size()}; otherwise throws {@link IllegalArgumentException} naming the
+     * file, the access and the size.
+     */
+    static void checkAccess(BlockBackend image, long offset, long length) {
+        long size = image.size();
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IllegalArgumentException(String.format("%s: access of %d bytes at %d is outside its %d bytes",
+                    image.path(), length, offset, size));
+        }
+    }
+
     /** The image file (the top of the chain, for formats with backing files). */
     Path path();
 

@@ -325,7 +325,7 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkOpen();
-        check(offset, dst.remaining());
+        BlockBackend.checkAccess(this, offset, dst.remaining());
         LOG.trace("{}: read {} bytes at {}", file.path(), dst.remaining(), offset);
         long at = offset;
         while (dst.hasRemaining()) {
@@ -402,7 +402,7 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public BlockStatus status(long offset, long max) throws IOException {
         checkOpen();
-        check(offset, 1);
+        BlockBackend.checkAccess(this, offset, 1);
         long limit = Math.min(Math.max(1, max), size - offset);
         long at = offset;
         BlockStatus.Kind kind = null;
@@ -474,7 +474,7 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public Mapping mapping(long offset, long max) throws IOException {
         checkOpen();
-        check(offset, 1);
+        BlockBackend.checkAccess(this, offset, 1);
         long limit = Math.min(Math.max(1, max), size - offset);
         Run run = lookup(offset, limit);
         switch (run.source) {
@@ -583,7 +583,7 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkOpen();
-        check(offset, src.remaining());
+        BlockBackend.checkAccess(this, offset, src.remaining());
         checkWritable();
         LOG.trace("{}: write {} bytes at {}", file.path(), src.remaining(), offset);
         long at = offset;
@@ -601,7 +601,7 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
         checkOpen();
-        check(offset, length);
+        BlockBackend.checkAccess(this, offset, length);
         if (offset % SECTOR != 0 || length % SECTOR != 0) {
             throw new IllegalArgumentException(String.format("%s: zeroing %d bytes at %d: both must be multiples"
                     + " of %d", file.path(), length, offset, SECTOR));
@@ -847,13 +847,6 @@ public final class Qcow2Backend implements BlockBackend {
     private void checkWritable() throws IOException {
         if (file.readOnly()) {
             throw new IOException(file.path() + ": image is read-only");
-        }
-    }
-
-    private void check(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new IllegalArgumentException(String.format("%s: access of %d bytes at %d is outside its %d bytes",
-                    file.path(), length, offset, size));
         }
     }
 

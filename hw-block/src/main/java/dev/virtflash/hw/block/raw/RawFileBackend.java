@@ -62,19 +62,19 @@ public final class RawFileBackend implements BlockBackend {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+        BlockBackend.checkAccess(this, offset, dst.remaining());
         file.readFully(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
+        BlockBackend.checkAccess(this, offset, src.remaining());
         file.writeFully(offset, src);
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
-        check(offset, length);
+        BlockBackend.checkAccess(this, offset, length);
         file.punchHole(offset, length);
     }
 
@@ -90,7 +90,7 @@ public final class RawFileBackend implements BlockBackend {
      */
     @Override
     public BlockStatus status(long offset, long max) throws IOException {
-        check(offset, 1);
+        BlockBackend.checkAccess(this, offset, 1);
         long limit = offset + Math.min(size - offset, Math.max(1, max));
         long data = file.nextData(offset);
         if (data < 0 || data >= limit) {
@@ -119,13 +119,6 @@ public final class RawFileBackend implements BlockBackend {
     @Override
     public void close() throws IOException {
         file.close();
-    }
-
-    private void check(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new IllegalArgumentException(String.format("%s: access of %d bytes at %d is outside its %d bytes",
-                    file.path(), length, offset, size));
-        }
     }
 
     @Override
