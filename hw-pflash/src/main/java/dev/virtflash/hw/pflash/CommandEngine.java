@@ -20,6 +20,7 @@ import static dev.virtflash.hw.pflash.StatusRegister.SR_ERASE_ERROR;
 import static dev.virtflash.hw.pflash.StatusRegister.SR_PROGRAM_ERROR;
 import static dev.virtflash.hw.pflash.StatusRegister.SR_READY;
 
+import dev.virtflash.memory.WarnLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -331,10 +332,9 @@ final class CommandEngine {
 
     private void unimplemented(long offset, long value) {
         if (guestWarnings.tryAcquire()) {
-            long more = guestWarnings.takeSuppressed();
             LOG.warn("{}: unimplemented flash command sequence (offset 0x{}, wcycle {}, cmd 0x{}, value 0x{}){}",
                     name, Long.toHexString(offset), state.wcycle(), Integer.toHexString(command),
-                    Long.toHexString(value), more == 0 ? "" : " (" + more + " similar messages suppressed)");
+                    Long.toHexString(value), guestWarnings.suppressedNote());
         }
         readArray();
     }

@@ -2,6 +2,7 @@ package dev.virtflash.hw.pflash;
 
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.WarnLimiter;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,11 +144,9 @@ final class FlashStore {
             writeBackFailures++;
             lastWriteBackError = reason(e);
             if (ioWarnings.tryAcquire()) {
-                long more = ioWarnings.takeSuppressed();
                 LOG.warn("{}: could not write 0x{} bytes at 0x{} back to {}: {}; the guest goes on, the image misses "
                                 + "this change{}", name, Long.toHexString(writeBackLength),
-                        Long.toHexString(writeBackOffset), imageName, lastWriteBackError,
-                        more == 0 ? "" : " (" + more + " similar messages suppressed)");
+                        Long.toHexString(writeBackOffset), imageName, lastWriteBackError, ioWarnings.suppressedNote());
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.virtflash.hw.pflash;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.memory.WarnLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +112,7 @@ final class PflashBus implements MmioHandler {
         }
         if (warnings.tryAcquire()) {
             LOG.warn("{}: access of {} bytes at 0x{} ignored, expected 1 to 8 bytes{}", name, width,
-                    Long.toHexString(offset), suppressed());
+                    Long.toHexString(offset), warnings.suppressedNote());
         }
         return false;
     }
@@ -119,12 +120,7 @@ final class PflashBus implements MmioHandler {
     private void outside(String kind, long at, int piece) {
         if (warnings.tryAcquire()) {
             LOG.warn("{}: {} of {} bytes at 0x{} is outside the bank, ignored{}", name, kind, piece,
-                    Long.toHexString(at), suppressed());
+                    Long.toHexString(at), warnings.suppressedNote());
         }
-    }
-
-    private String suppressed() {
-        long more = warnings.takeSuppressed();
-        return more == 0 ? "" : " (" + more + " similar messages suppressed)";
     }
 }

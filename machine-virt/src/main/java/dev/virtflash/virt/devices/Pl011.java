@@ -99,11 +99,10 @@ public final class Pl011 implements MmioHandler {
     /** The ID bytes QEMU's "pl011" returns at 0xFE0-0xFFC: PeriphID0-3 (PL011 r1p5), PCellID0-3. */
     private static final int[] ID = {0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
 
-    private static final long WARN_INTERVAL_NANOS = 1_000_000_000L;
-
     private final ConsoleSink tx;
     private final ConsoleSource rx;
     private final InterruptLine irq;
+    private final GuestErrors guestErrors = new GuestErrors(LOG, "pl011");
 
     private final int[] rxFifo = new int[FIFO_DEPTH];
     private int rxPos;
@@ -119,9 +118,6 @@ public final class Pl011 implements MmioHandler {
     private int ris;
     private int dmacr;
     private boolean lineLevel;
-
-    private long lastWarnNanos;
-    private long suppressedWarnings;
 
     /**
      * @param tx  where written bytes go
@@ -171,7 +167,7 @@ public final class Pl011 implements MmioHandler {
     @Override
     public long read(long offset, int size) {
         if (!validAccess(offset, size)) {
-            guestError("read", offset, size, 0);
+            guestErrors.badAccess("read", offset, size, 0);
             return 0;
         }
         pollInput();
@@ -189,7 +185,7 @@ public final class Pl011 implements MmioHandler {
             LOG.trace("pl011 write 0x{} size {} <- 0x{}", Long.toHexString(offset), size, Long.toHexString(value));
         }
         if (!validAccess(offset, size)) {
-            guestError("write", offset, size, value);
+            guestErrors.badAccess("write", offset, size, value);
             return;
         }
         writeRegister((int) (offset & ~3L), (int) (value & mask(size)), offset, size);
@@ -227,7 +223,7 @@ public final class Pl011 implements MmioHandler {
                 if (reg >= UARTPERIPHID0 && reg < REGION_SIZE) {
                     return ID[(reg - UARTPERIPHID0) >> 2];
                 }
-                guestError("read", reg, 4, 0);
+                guestErrors.badAccess("read", reg, 4, 0);
                 return 0;
         }
     }
@@ -283,7 +279,7 @@ public final class Pl011 implements MmioHandler {
                 }
                 break;
             default:
-                guestError("write", offset, size, value);
+                guestErrors.badAccess("write", offset, size, value);
         }
     }
 
@@ -343,18 +339,5 @@ public final class Pl011 implements MmioHandler {
 
     private static long mask(int size) {
         return size == 4 ? 0xFFFF_FFFFL : (1L << (size * 8)) - 1;
-    }
-
-    private void guestError(String what, long offset, int size, long value) {
-        long now = System.nanoTime();
-        if (now - lastWarnNanos >= WARN_INTERVAL_NANOS || lastWarnNanos == 0) {
-            LOG.warn("pl011: guest {} at offset 0x{} size {} value 0x{} is not a register access{}", what,
-                    Long.toHexString(offset), size, Long.toHexString(value),
-                    suppressedWarnings > 0 ? " (" + suppressedWarnings + " more suppressed)" : "");
-            lastWarnNanos = now;
-            suppressedWarnings = 0;
-        } else {
-            suppressedWarnings++;
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtflash.virt.devices.gic;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.virt.devices.GuestErrors;
 import dev.virtflash.virt.devices.InterruptLine;
 import java.util.Arrays;
 import java.util.Objects;

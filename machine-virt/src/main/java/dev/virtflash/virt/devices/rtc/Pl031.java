@@ -1,8 +1,8 @@
 package dev.virtflash.virt.devices.rtc;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.virt.devices.GuestErrors;
 import dev.virtflash.virt.devices.InterruptLine;
-import dev.virtflash.virt.devices.gic.GuestErrors;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.LongSupplier;

@@ -1,11 +1,13 @@
-package dev.virtflash.virt.devices.gic;
+package dev.virtflash.virt.devices;
 
+import dev.virtflash.memory.WarnLimiter;
 import java.util.Objects;
 import org.slf4j.Logger;
 
 /**
- * Rate-limited WARN logging of guest mistakes for one device: at most one line per second, each saying how many were
- * suppressed since the last. Allocation-free while suppressing. Not thread-safe (one device, one CPU thread).
+ * Rate-limited WARN logging of guest mistakes for one device: at most one line per second ({@link WarnLimiter}), each
+ * saying how many were suppressed since the last. Allocation-free while suppressing. Not thread-safe (one device,
+ * one CPU thread).
  */
 public final class GuestErrors {
 
@@ -13,9 +15,7 @@ public final class GuestErrors {
 
     private final Logger log;
     private final String device;
-    private long lastNanos;
-    private boolean logged;
-    private long suppressed;
+    private final WarnLimiter limiter = WarnLimiter.onePer(INTERVAL_NANOS);
 
     /**
      * @param log    the device's logger
@@ -28,35 +28,23 @@ public final class GuestErrors {
 
     /** Logs a guest {@code read} or {@code write} that hit no register, unless one was logged less than 1 s ago. */
     public void badAccess(String what, long offset, int size, long value) {
-        if (!log.isWarnEnabled() || suppress()) {
+        if (!log.isWarnEnabled() || !limiter.tryAcquire()) {
             return;
         }
         log.warn("{}: guest {} at offset 0x{} size {} value 0x{} is not a register access{}", device, what,
                 Long.toHexString(offset), size, Long.toHexString(value), suppressedNote());
-        suppressed = 0;
     }
 
     /** Logs another guest mistake described by {@code message}, rate-limited like {@link #badAccess}. */
     public void warn(String message, long value) {
-        if (!log.isWarnEnabled() || suppress()) {
+        if (!log.isWarnEnabled() || !limiter.tryAcquire()) {
             return;
         }
         log.warn("{}: {} (0x{}){}", device, message, Long.toHexString(value), suppressedNote());
-        suppressed = 0;
-    }
-
-    private boolean suppress() {
-        long now = System.nanoTime();
-        if (logged && now - lastNanos < INTERVAL_NANOS) {
-            suppressed++;
-            return true;
-        }
-        logged = true;
-        lastNanos = now;
-        return false;
     }
 
     private String suppressedNote() {
+        long suppressed = limiter.takeSuppressed();
         return suppressed > 0 ? " (" + suppressed + " more suppressed)" : "";
     }
 }
