@@ -64,10 +64,10 @@ class TwoMachinesTest {
         settle();
         assertEquals(fds, fileDescriptors(), "open file descriptors after two rounds of two machines");
         List<String> now = mappings();
-        // glibc may split or merge a line of /proc/self/maps as an arena grows (the CPU test sees +-1); one open
-        // machine costs far more lines (two banks and RAM with guard pages, Unicorn's translation buffer and heap),
-        // so a leaked machine would exceed this margin.
-        assertTrue(Math.abs(now.size() - maps.size()) <= 2, "lines of /proc/self/maps went from " + maps.size()
+        // glibc and the JVM may split, merge or add a few lines of /proc/self/maps under load (arenas, compiler
+        // threads; up to 3 seen); one open machine costs far more (two banks and RAM, each between guard pages: at
+        // least 9 lines, plus Unicorn's translation buffer and heap), so a leaked machine would exceed this margin.
+        assertTrue(Math.abs(now.size() - maps.size()) <= 6, "lines of /proc/self/maps went from " + maps.size()
                 + " to " + now.size() + "; new lines: " + added(maps, now));
     }
 
