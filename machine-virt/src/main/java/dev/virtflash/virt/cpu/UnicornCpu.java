@@ -187,6 +187,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     UnicornCpu.this.hostError(message, cause);
                 }
             };
+            // Before any ROM device adds its own TLB-fill hook: this one answers every other address.
+            engine.hookTlbFill((uc, vaddr, type, result, userData) -> identityFill(vaddr, result), 1, 0);
             engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
             engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
             engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
@@ -322,6 +324,28 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                         + "' while the CPU runs on '" + runner.getName() + "'");
             }
             return runner != null;
+        }
+    }
+
+    /**
+     * The TLB fill of every page outside ROM devices: identity-mapped with all permissions (Unicorn then checks the
+     * region's own permissions). Without this hook, Unicorn's virtual TLB gives a page only the permission of the
+     * access that missed, so a page that is read and written in turn (the stack, any data) misses the TLB on every
+     * change of direction, and each store miss then takes Unicorn's slow path for dirty tracking (measured: a quarter
+     * of AAVMF's boot time in {@code tlb_set_dirty} and TLB refills). ROM devices are left to their own hooks.
+     */
+    private boolean identityFill(long vaddr, long result) {
+        try {
+            if (!roms.isEmpty() && rom(vaddr) != null) {
+                return false;
+            }
+            com.sun.jna.Pointer entry = new com.sun.jna.Pointer(result);
+            entry.setLong(TLB_ENTRY_PADDR_OFFSET, vaddr);
+            entry.setInt(TLB_ENTRY_PERMS_OFFSET, UC_PROT_ALL);
+            return true;
+        } catch (Throwable t) {
+            hostError("TLB fill at 0x" + Long.toHexString(vaddr) + " failed: " + t, t);
+            return false;
         }
     }
 

@@ -73,13 +73,19 @@ final class UnicornEngine implements AutoCloseable {
     // ---- registers ----
 
     long reg(int regid) {
-        UnicornException.check(uc_reg_read(handle, regid, one), "uc_reg_read(" + regid + ")");
+        int err = uc_reg_read(handle, regid, one);
+        if (err != UC_ERR_OK) { // the message is built only on failure: registers are read at every stop
+            throw new UnicornException("uc_reg_read(" + regid + ")", err);
+        }
         return one[0];
     }
 
     void reg(int regid, long value) {
         one[0] = value;
-        UnicornException.check(uc_reg_write(handle, regid, one), "uc_reg_write(" + regid + ")");
+        int err = uc_reg_write(handle, regid, one);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_write(" + regid + ")", err);
+        }
     }
 
     static int xRegId(int n) {
@@ -195,7 +201,10 @@ final class UnicornEngine implements AutoCloseable {
     /** A system register by its encoding {op0, op1, crn, crm, op2}, as the host sees it (raw, no side effects). */
     long sysReg(int[] enc) {
         fillCpReg(enc, 0);
-        UnicornException.check(uc_reg_read(handle, UC_ARM64_REG_CP_REG, cpReg), "uc_reg_read(CP_REG " + str(enc) + ")");
+        int err = uc_reg_read(handle, UC_ARM64_REG_CP_REG, cpReg);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_read(CP_REG " + str(enc) + ")", err);
+        }
         return cpReg[3];
     }
 
@@ -205,8 +214,10 @@ final class UnicornEngine implements AutoCloseable {
      */
     void sysReg(int[] enc, long value) {
         fillCpReg(enc, value);
-        UnicornException.check(uc_reg_write(handle, UC_ARM64_REG_CP_REG, cpReg),
-                "uc_reg_write(CP_REG " + str(enc) + ")");
+        int err = uc_reg_write(handle, UC_ARM64_REG_CP_REG, cpReg);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_write(CP_REG " + str(enc) + ")", err);
+        }
     }
 
     private void fillCpReg(int[] enc, long value) {
@@ -241,8 +252,10 @@ final class UnicornEngine implements AutoCloseable {
 
     /** Drops code translated from guest addresses {@code [begin, end)}. */
     void removeTranslations(long begin, long end) {
-        UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end),
-                String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end));
+        int err = uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end);
+        if (err != UC_ERR_OK) { // called for every DC ZVA and IC IVAU: no message unless it fails
+            throw new UnicornException(String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end), err);
+        }
     }
 
     /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */
