@@ -2,28 +2,22 @@ package dev.virtflash.guesttests;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
- * Drains a stream on its own thread and keeps a bounded copy: the first {@code headLimit} bytes and the last
- * {@code tailLimit} bytes, with a marker saying how much was dropped between them. A console flood costs bounded
- * memory and still shows how it started and where it ended.
+ * Drains a stream on its own thread into a {@link BoundedConsole} (head and tail kept, the middle of a flood
+ * dropped with a marker).
  */
 final class ConsoleCapture implements AutoCloseable {
 
     private final InputStream in;
-    private final byte[] head;
-    private final byte[] tail;
+    private final BoundedConsole kept;
     private final Thread thread;
     private final Object lock = new Object();
-    private int headLength;
-    private long tailWritten;
     private IOException failure;
 
     ConsoleCapture(InputStream in, String name, int headLimit, int tailLimit) {
         this.in = in;
-        this.head = new byte[headLimit];
-        this.tail = new byte[tailLimit];
+        this.kept = new BoundedConsole(headLimit, tailLimit);
         this.thread = new Thread(this::drain, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -34,27 +28,12 @@ final class ConsoleCapture implements AutoCloseable {
         try {
             int n;
             while ((n = in.read(buf)) >= 0) {
-                synchronized (lock) {
-                    append(buf, n);
-                }
+                kept.append(buf, n);
             }
         } catch (IOException e) {
             synchronized (lock) {
                 failure = e;
             }
-        }
-    }
-
-    private void append(byte[] buf, int n) {
-        int i = 0;
-        if (headLength < head.length) {
-            int k = Math.min(n, head.length - headLength);
-            System.arraycopy(buf, 0, head, headLength, k);
-            headLength += k;
-            i = k;
-        }
-        for (; i < n; i++) {
-            tail[(int) (tailWritten++ % tail.length)] = buf[i];
         }
     }
 
@@ -72,22 +51,7 @@ final class ConsoleCapture implements AutoCloseable {
 
     /** What was captured so far. */
     String text() {
-        synchronized (lock) {
-            StringBuilder b = new StringBuilder(new String(head, 0, headLength, StandardCharsets.UTF_8));
-            if (tailWritten > 0) {
-                long dropped = Math.max(0, tailWritten - tail.length);
-                int kept = (int) Math.min(tailWritten, tail.length);
-                byte[] t = new byte[kept];
-                for (int i = 0; i < kept; i++) {
-                    t[i] = tail[(int) ((tailWritten - kept + i) % tail.length)];
-                }
-                if (dropped > 0) {
-                    b.append("\n[... ").append(dropped).append(" bytes dropped ...]\n");
-                }
-                b.append(new String(t, StandardCharsets.UTF_8));
-            }
-            return b.toString();
-        }
+        return kept.text();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The default payload: its whole console, line for line (every board must print exactly this), its exit code,
  * and - read from the host side - what it left in the flash1 image, raw and qcow2.
  */
+@ExtendWith(GuestSuite.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DefaultPayloadTest {
 
@@ -35,10 +37,18 @@ class DefaultPayloadTest {
 
     private static final int BLOCK_WORDS = (256 << 10) / 4;
 
-    private final GuestRuns runs = new GuestRuns();
+    private final GuestRuns runs;
+
+    DefaultPayloadTest(GuestRuns runs) {
+        this.runs = runs;
+    }
 
     Stream<PayloadRunner> runners() {
         return runs.runners().stream();
+    }
+
+    Stream<PayloadRunner> qcow2Runners() {
+        return runs.runners(ImageFormat.QCOW2).stream();
     }
 
     /** What the default payload leaves in flash1's first block (the rest of the bank stays blank). */
@@ -64,7 +74,7 @@ class DefaultPayloadTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("runners")
+    @MethodSource("qcow2Runners")
     void qcow2Flash1(PayloadRunner runner, @TempDir Path dir) throws Exception {
         Path image = FlashImages.blankQcow2(dir.resolve("flash1.qcow2"));
         RunResult r = runner.run(RunSpec.of("default").withFlash1(image, ImageFormat.QCOW2));

@@ -1,5 +1,8 @@
 package dev.virtflash.guesttests;
 
+import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.BlockStatus;
+import dev.virtflash.hw.block.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -85,6 +88,19 @@ public final class FlashImages {
         return words;
     }
 
+    /** Reads {@code count} bytes from {@code offset} of a raw image. */
+    public static byte[] readBytes(Path raw, long offset, int count) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(count);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    throw new IOException(raw + ": ends before offset " + (offset + b.position()));
+                }
+            }
+        }
+        return b.array();
+    }
+
     /** Word {@code i} of the payloads' test pattern (firmware runtime/cfi.c pattern_word). */
     public static int patternWord(int seed, int i) {
         return seed ^ (i * 0x9E3779B1);
@@ -97,6 +113,39 @@ public final class FlashImages {
             w[i] = patternWord(seed, i);
         }
         return w;
+    }
+
+    /**
+     * The first byte offset at which two raw images of the same size differ, or -1 if their contents are equal. Runs
+     * that both files report as zero (holes) are skipped unread, so comparing two sparse banks is cheap.
+     */
+    public static long firstDifference(Path a, Path b) throws IOException {
+        try (BlockBackend x = Images.open(a, "raw", true); BlockBackend y = Images.open(b, "raw", true)) {
+            if (x.size() != y.size()) {
+                throw new IOException(a + " has " + x.size() + " bytes but " + b + " has " + y.size()
+                        + ": expected images of the same size");
+            }
+            ByteBuffer bx = ByteBuffer.allocate(1 << 20);
+            ByteBuffer by = ByteBuffer.allocate(1 << 20);
+            long offset = 0;
+            while (offset < x.size()) {
+                BlockStatus sx = x.status(offset, bx.capacity());
+                BlockStatus sy = y.status(offset, bx.capacity());
+                long n = Math.min(sx.end(), sy.end()) - offset;
+                if (sx.kind() != BlockStatus.Kind.ZERO || sy.kind() != BlockStatus.Kind.ZERO) {
+                    bx.clear().limit((int) n);
+                    by.clear().limit((int) n);
+                    x.read(offset, bx);
+                    y.read(offset, by);
+                    int at = bx.flip().mismatch(by.flip());
+                    if (at >= 0) {
+                        return offset + at;
+                    }
+                }
+                offset += n;
+            }
+            return -1;
+        }
     }
 
     /** SHA-256 of a file, hex. */

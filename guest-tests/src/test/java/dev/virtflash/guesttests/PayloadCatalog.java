@@ -35,16 +35,34 @@ final class PayloadCatalog {
                     "self-command-read-array", "self-command-same-page"), List.of("self-command-same-page")),
             new Entry("exec-bank1", List.of("exec-programmed-code", "exec-after-reerase", "exec-after-overwrite",
                     "exec-buffered-routine", "exec-bank1-in-status-mode"),
-                    List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")));
+                    List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")),
+            new Entry("reset", List.of("reset-before", "reset-flash-state", "reset-ram"), List.of()),
+            new Entry("fuzz", List.of("fuzz-both-banks"), List.of()),
+            new Entry("unaligned", List.of("unaligned-ram", "unaligned-cfi-reads", "unaligned-array-reads",
+                    "unaligned-store-command"), List.of("unaligned-device-load", "unaligned-device-store")));
 
     /** The read-only payload (needs a pattern image attached read-only; see ReadOnlyTest). */
     static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",
             "readonly-word-program", "readonly-buffered", "readonly-status-accumulates"), List.of());
 
-    /** Payloads with their own tests: the default payload, the persistence pair, and the runner failure modes. */
-    static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood");
+    /**
+     * Payloads with their own tests: the default payload, the persistence pair, the runner failure modes, the
+     * kill-safety loop (reliability.KillSafetyTest), and the hostile guests (machine-virt's cli.HostileGuestTest).
+     */
+    static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood",
+            "flash-loop", "hostile-jump", "hostile-writes");
 
     private PayloadCatalog() {
+    }
+
+    /**
+     * Whether a blank-flash1 payload prints the note of a documented difference between {@code a} and {@code b} that
+     * changes what is programmed (so the two boards' images may differ).
+     */
+    static boolean changesFlashContents(String payload, PayloadRunner a, PayloadRunner b) {
+        return BLANK_FLASH1.stream().filter(e -> e.payload().equals(payload)).flatMap(e -> e.notes().stream())
+                .map(KnownDifference::owning)
+                .anyMatch(d -> d.changesFlashContents() && Differential.between(a, b).contains(d));
     }
 
     /** Every payload some test runs. */

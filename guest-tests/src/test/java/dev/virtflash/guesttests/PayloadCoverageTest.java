@@ -20,6 +20,10 @@ class PayloadCoverageTest {
                 "payloads built by module firmware vs payloads run by guest-tests");
     }
 
+    /**
+     * Issue 7, acceptance 1: every scenario of these payloads runs on our board and on QEMU (ScenarioPayloadTest,
+     * ReadOnlyTest) and the two are compared (DifferentialTest).
+     */
     @Test
     void atLeastTwentyFiveFlashScenarios() {
         int scenarios = PayloadCatalog.BLANK_FLASH1.stream().mapToInt(e -> e.scenarios().size()).sum()
@@ -47,11 +51,17 @@ class PayloadCoverageTest {
     void qemuCommandLine() {
         QemuRunner qemu = new QemuRunner("qemu-system-aarch64", "7.2.22", Set.of());
         RunSpec spec = RunSpec.of("default").withFlash1(Path.of("/i/f1.qcow2"), ImageFormat.QCOW2).readOnly();
+        assertEquals(ImageFormat.QCOW2, spec.effectiveFlash1Format());
+        assertEquals(ImageFormat.RAW, RunSpec.of("default").effectiveFlash1Format());
         assertEquals(List.of("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-semihosting",
                 "-nographic", "-monitor", "none", "-nic", "none",
                 "-drive", "if=pflash,unit=0,format=raw,file=/i/f0.img",
                 "-drive", "if=pflash,unit=1,format=qcow2,file=/i/f1.qcow2,readonly=on"),
                 qemu.commandLine(Path.of("/i/f0.img"), Path.of("/i/f1.qcow2"), spec));
+        assertEquals(List.of("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-semihosting",
+                "-nographic", "-monitor", "none", "-nic", "none",
+                "-drive", "if=pflash,unit=0,format=raw,file=/i/f0.img"),
+                qemu.commandLine(Path.of("/i/f0.img"), null, RunSpec.of("default").withoutFlash1()));
     }
 
     @Test
@@ -66,6 +76,7 @@ class PayloadCoverageTest {
     void runSpecRejectsNonsense() {
         assertThrows(IllegalArgumentException.class, () -> RunSpec.of(" "));
         assertThrows(IllegalArgumentException.class, () -> RunSpec.of("default").withTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> RunSpec.of("default").withoutFlash1().readOnly());
     }
 
     @Test

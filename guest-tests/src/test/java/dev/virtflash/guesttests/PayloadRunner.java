@@ -18,6 +18,12 @@ public interface PayloadRunner {
     /** The documented differences from upstream QEMU's flash behaviour that this board shows. */
     Set<KnownDifference> knownDifferences();
 
+    /**
+     * The image formats this board can attach as flash1. A test with an image in another format leaves this runner
+     * out; {@code BoardRunnerTest} checks the declaration against what the board actually does.
+     */
+    Set<ImageFormat> imageFormats();
+
     /** Boots {@code spec.payload()} as flash0's contents with flash1 as {@code spec} says, and waits for its end. */
     RunResult run(RunSpec spec) throws IOException, InterruptedException;
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * persist-write ends with PSCI SYSTEM_OFF (a clean shutdown): see
  * {@link KnownDifference#SEMIHOSTING_EXIT_DROPS_QCOW2_WRITES} for why not SYS_EXIT.
  */
+@ExtendWith(GuestSuite.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PersistenceTest {
 
@@ -27,11 +29,14 @@ class PersistenceTest {
     private static final long WORDS_AT = BLOCK + 0x20000;
     private static final long ERASED = BLOCK + (256 << 10);
 
-    private final GuestRuns runs = new GuestRuns();
+    private final GuestRuns runs;
+
+    PersistenceTest(GuestRuns runs) {
+        this.runs = runs;
+    }
 
     Stream<Arguments> cases() {
-        return runs.runners().stream().flatMap(r -> Stream.of(Arguments.of(r, ImageFormat.RAW),
-                Arguments.of(r, ImageFormat.QCOW2)));
+        return Stream.of(ImageFormat.values()).flatMap(f -> runs.runners(f).stream().map(r -> Arguments.of(r, f)));
     }
 
     @ParameterizedTest(name = "{0}: {1}")

@@ -3,6 +3,7 @@ package dev.virtflash.guesttests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -36,10 +37,6 @@ public final class QemuRunner implements PayloadRunner {
     public static final String DEFAULT_BINARY = "qemu-system-aarch64";
     private static final Logger log = LoggerFactory.getLogger(QemuRunner.class);
     private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\d+)\\.(\\d+)\\.(\\d+)");
-    private static final int CONSOLE_HEAD = 256 << 10;
-    private static final int CONSOLE_TAIL = 64 << 10;
-    private static final int DIAGNOSTICS_HEAD = 16 << 10;
-    private static final int DIAGNOSTICS_TAIL = 16 << 10;
 
     private final String binary;
     private final String version;
@@ -95,15 +92,22 @@ public final class QemuRunner implements PayloadRunner {
         return differences;
     }
 
+    @Override
+    public Set<ImageFormat> imageFormats() {
+        return EnumSet.allOf(ImageFormat.class);
+    }
+
     /** The command line for one run. */
     public List<String> commandLine(Path flash0, Path flash1, RunSpec spec) {
         List<String> cmd = new ArrayList<>(List.of(binary, "-M", "virt", "-cpu", "cortex-a57", "-m", "128M",
                 "-semihosting", "-nographic", "-monitor", "none", "-nic", "none"));
         cmd.add("-drive");
         cmd.add("if=pflash,unit=0,format=raw,file=" + flash0);
+        if (spec.noFlash1()) {
+            return cmd;
+        }
         cmd.add("-drive");
-        ImageFormat f1 = spec.flash1() == null ? ImageFormat.RAW : spec.flash1Format();
-        cmd.add("if=pflash,unit=1,format=" + f1.option() + ",file=" + flash1
+        cmd.add("if=pflash,unit=1,format=" + spec.effectiveFlash1Format().option() + ",file=" + flash1
                 + (spec.flash1ReadOnly() ? ",readonly=on" : ""));
         return cmd;
     }
@@ -112,50 +116,33 @@ public final class QemuRunner implements PayloadRunner {
     public RunResult run(RunSpec spec) throws IOException, InterruptedException {
         byte[] payload = Payloads.load(spec.payload());
         Path dir = Files.createTempDirectory("virtflash-qemu-");
-        Path flash0 = dir.resolve("flash0.img");
+        Path flash0 = spec.flash0() != null ? spec.flash0() : dir.resolve("flash0.img");
         Path blank1 = dir.resolve("flash1.img");
         try {
             FlashImages.withPayload(flash0, payload);
-            Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);
+            Path flash1 = spec.flash1() != null || spec.noFlash1() ? spec.flash1() : FlashImages.blankRaw(blank1);
             List<String> cmd = commandLine(flash0, flash1, spec);
             log.debug("running {}", String.join(" ", cmd));
-            return execute(cmd, spec);
+            return ProcessRun.execute(cmd, spec.timeout());
         } finally {
-            Files.deleteIfExists(flash0);
+            if (spec.flash0() == null) {
+                Files.deleteIfExists(flash0);
+            }
             Files.deleteIfExists(blank1);
             Files.deleteIfExists(dir);
         }
     }
 
-    private static RunResult execute(List<String> cmd, RunSpec spec) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        try (ConsoleCapture out = new ConsoleCapture(p.getInputStream(), "qemu-stdout", CONSOLE_HEAD, CONSOLE_TAIL);
-             ConsoleCapture err = new ConsoleCapture(p.getErrorStream(), "qemu-stderr", DIAGNOSTICS_HEAD,
-                     DIAGNOSTICS_TAIL)) {
-            boolean finished = p.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (!finished) {
-                // through the handle: Process.destroyForcibly would also close our ends of the pipes and lose
-                // what QEMU wrote last
-                p.toHandle().destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-            out.awaitEnd(5_000);
-            err.awaitEnd(5_000);
-            String diagnostics = err.text();
-            if (!finished) {
-                diagnostics = "stopped after " + spec.timeout().toMillis() + " ms\n" + diagnostics;
-            }
-            if (out.failure() != null) {
-                diagnostics += "\nreading the console failed: " + out.failure();
-            }
-            return new RunResult(finished ? p.exitValue() : RunResult.NO_EXIT_CODE, out.text(), !finished,
-                    diagnostics);
-        } finally {
-            if (p.isAlive()) {
-                p.toHandle().destroyForcibly();
-            }
-        }
+    /**
+     * Runs this QEMU with a command line of the caller's (the options after the binary's name), with the same console
+     * capture and timeout handling as a payload run.
+     */
+    public RunResult runCommandLine(List<String> options, Duration timeout) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary);
+        cmd.addAll(options);
+        log.debug("running {}", String.join(" ", cmd));
+        return ProcessRun.execute(cmd, timeout);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,10 +18,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The readonly payload on flash1 attached read-only: every scenario passes and the image file is unchanged. As a
  * control, the same payload on the same image attached writable fails its erase and program scenarios.
  */
+@ExtendWith(GuestSuite.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReadOnlyTest {
 
-    private final GuestRuns runs = new GuestRuns();
+    private final GuestRuns runs;
+
+    ReadOnlyTest(GuestRuns runs) {
+        this.runs = runs;
+    }
 
     Stream<PayloadRunner> runners() {
         return runs.runners().stream();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,11 +16,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A payload that crashes, hangs or floods the console ends with a clear result: the runtime's exception report and
  * exit code 2; a timeout with the console tail; a bounded console.
  */
+@ExtendWith(GuestSuite.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerFailureTest {
 
-    private static final Duration SHORT = Duration.ofSeconds(3);
-    private final GuestRuns runs = new GuestRuns();
+    static final Duration SHORT = Duration.ofSeconds(3);
+    private final GuestRuns runs;
+
+    RunnerFailureTest(GuestRuns runs) {
+        this.runs = runs;
+    }
 
     Stream<PayloadRunner> runners() {
         return runs.runners().stream();

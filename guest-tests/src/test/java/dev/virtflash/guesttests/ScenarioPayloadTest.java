@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,10 +18,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * exits 0, every scenario reports {@code pass} on its own, and each documented difference is named by the note the
  * runner is documented to print.
  */
+@ExtendWith(GuestSuite.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScenarioPayloadTest {
 
-    private final GuestRuns runs = new GuestRuns();
+    private final GuestRuns runs;
+
+    ScenarioPayloadTest(GuestRuns runs) {
+        this.runs = runs;
+    }
 
     Stream<Arguments> payloads() {
         return runs.runners().stream().flatMap(r -> PayloadCatalog.BLANK_FLASH1.stream()

@@ -57,6 +57,8 @@ public final class VirtMachine implements AutoCloseable {
     private final UnicornCpu cpu;
     private int resets;
     private boolean closed;
+    /** Set by {@link #requestStop()} from any thread; ends {@link #run} also between two CPU runs (a reset). */
+    private volatile boolean stopRequested;
 
     private VirtMachine(Deque<AutoCloseable> owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
                         Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
@@ -88,8 +90,15 @@ public final class VirtMachine implements AutoCloseable {
         checkOpen();
         long deadline = limit == null ? 0 : System.nanoTime() + limit.toNanos();
         while (true) {
+            if (stopRequested) {
+                stopRequested = false;
+                return new CpuExit.Stopped(cpu.pc());
+            }
             Duration left = limit == null ? null : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             CpuExit exit = cpu.run(left);
+            if (exit instanceof CpuExit.Stopped) {
+                stopRequested = false;
+            }
             if (!(exit instanceof CpuExit.Reset)) {
                 if (exit instanceof CpuExit.Timeout) {
                     return new CpuExit.Timeout(((CpuExit.Timeout) exit).pc(), limit);
@@ -99,6 +108,17 @@ public final class VirtMachine implements AutoCloseable {
             LOG.debug("guest reset #{}", resets + 1);
             reset();
         }
+    }
+
+    /**
+     * Asks {@link #run} to return {@link CpuExit.Stopped} soon: at the CPU's next block boundary, or before the next
+     * CPU run if the machine is between two (handling a reset). Safe from any thread. A request that arrives just as
+     * the CPU starts a run can be missed by the CPU (it clears requests when it starts): a caller waiting for the run
+     * to end repeats the request until it does. A request made while nothing runs ends the next {@link #run} at once.
+     */
+    public void requestStop() {
+        stopRequested = true;
+        cpu.requestStop();
     }
 
     /**

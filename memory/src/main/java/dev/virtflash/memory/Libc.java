@@ -15,6 +15,9 @@ final class Libc {
     static final int MAP_NORESERVE = 0x4000;
     static final int MADV_DONTNEED = 4;
     static final int MADV_NOHUGEPAGE = 15;
+    /** Linux 5.14: fault in the pages of a range as writable, in one call (no trap per page). */
+    static final int MADV_POPULATE_WRITE = 23;
+    static final int EINVAL = 22;
     static final long MAP_FAILED = -1L;
     static final int PAGE_SIZE = 4096;
 

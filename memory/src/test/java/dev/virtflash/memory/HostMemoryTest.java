@@ -120,6 +120,28 @@ class HostMemoryTest {
     }
 
     @Test
+    void populateMakesExactlyTheCoveringPagesResidentAndKeepsTheContents() {
+        try (HostMemory m = HostMemory.allocate("flash", 64 * MiB)) {
+            m.store(5 * MiB + 8, 8, 0x0123_4567_89AB_CDEFL);
+            long before = Residency.residentBytes(m);
+            assertEquals(4 * KiB, before, "one page written");
+            // 3 bytes straddling a page boundary, and 40 KiB from the middle of a page: 2 + 11 pages
+            assertTrue(m.populate(MiB - 1, 3), "this machine's kernel has MADV_POPULATE_WRITE");
+            assertTrue(m.populate(5 * MiB + 100, 40 * KiB));
+            assertEquals(before + 2 * 4 * KiB + 10 * 4 * KiB, Residency.residentBytes(m),
+                    "the pages covering both ranges (the written page counted once)");
+            assertEquals(0x0123_4567_89AB_CDEFL, m.load(5 * MiB + 8, 8), "contents unchanged");
+            assertTrue(m.isZero(0, 5 * MiB + 8), "new pages are zero");
+            assertTrue(m.populate(0, 0), "empty range");
+            assertThrows(IndexOutOfBoundsException.class, () -> m.populate(m.size() - 1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.populate(-1, 1));
+        }
+        HostMemory closed = HostMemory.allocate("closed", 4 * KiB);
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.populate(0, 1));
+    }
+
+    @Test
     void useAfterCloseThrowsAndDoubleCloseIsHarmless() {
         HostMemory m = HostMemory.allocate("gone", 4096);
         m.close();

@@ -9,7 +9,8 @@ import java.nio.ByteOrder;
  * Fills a zeroed {@link HostMemory} with an image's guest-visible contents, touching only non-zero data: {@code ZERO}
  * runs are skipped; {@code DATA} and {@code UNKNOWN} runs are read in chunks through the backend (so through the
  * format, never below it: QEMU's {@code bs->file} bug cannot happen here), and only the 4 KiB pages that are not all
- * zero are copied. The same contents therefore cost the same resident memory whether the file is sparse, fully
+ * zero are copied (their destination pages populated with one {@link HostMemory#populate} call per run rather than
+ * one page fault per page). The same contents therefore cost the same resident memory whether the file is sparse, fully
  * allocated, or qcow2.
  *
  * <p>Contract: afterwards {@code memory[0, backend.size())} equals the image byte for byte. The memory must be zero
@@ -26,6 +27,8 @@ public final class NonZeroReader {
     static final int CHUNK = 256 * 1024;
     /** The granularity of what is copied (and so of resident memory). */
     public static final int PAGE = 4096;
+    /** A page of zeros to compare with (read-only, shared: slices of it are thread-safe). */
+    private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(PAGE).asReadOnlyBuffer();
 
     private NonZeroReader() {
     }
@@ -58,7 +61,11 @@ public final class NonZeroReader {
             throw new IllegalArgumentException(backend.path() + ": image of " + size + " bytes does not fit "
                     + memory.size() + " bytes of memory '" + memory.name() + "'");
         }
-        return scan(backend, memory::write);
+        return scan(backend, (offset, pages) -> {
+            // one madvise for the run instead of one page fault per page: the faults were half of a sparse load
+            memory.populate(offset, pages.remaining());
+            memory.write(offset, pages);
+        });
     }
 
     /**
@@ -140,20 +147,13 @@ public final class NonZeroReader {
         return Math.min(hi, (at / PAGE + 1) * PAGE);
     }
 
-    /** Whether {@code chunk[from, to)} is all zero; reads 32 bytes a step (the chunk is in native order). */
+    /**
+     * Whether {@code chunk[from, to)} is all zero: a {@link ByteBuffer#mismatch} against zeros, which the JDK runs as
+     * a vectorised intrinsic under both JIT compilers (a loop of {@code getLong} is four times slower under C1 alone,
+     * which {@code ./virt} uses).
+     */
     private static boolean isZero(ByteBuffer chunk, int from, int to) {
-        int i = from;
-        for (int stop = to - 31; i < stop; i += 32) {
-            if ((chunk.getLong(i) | chunk.getLong(i + 8) | chunk.getLong(i + 16) | chunk.getLong(i + 24)) != 0) {
-                return false;
-            }
-        }
-        for (; i < to; i++) {
-            if (chunk.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return chunk.slice(from, to - from).mismatch(ZERO_PAGE.slice(0, to - from)) == -1;
     }
 
     private static long roundUp(long n) {

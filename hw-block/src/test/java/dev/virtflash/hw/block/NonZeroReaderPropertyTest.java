@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NonZeroReaderPropertyTest {
 
-    /** The kinds tested; add {@link ImageFixtures#QCOW2} here once qcow2 images can be read. */
-    static final List<ImageFixtures.Kind> KINDS = ImageFixtures.RAW;
+    /** Every kind: the raw ones and the qcow2 ones (v2, v3, zero clusters, overlays over raw and qcow2, compressed). */
+    static final List<ImageFixtures.Kind> KINDS = Stream.concat(ImageFixtures.RAW.stream(),
+            ImageFixtures.QCOW2.stream()).toList();
     static final int SEEDS = 8;
 
     @TempDir

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * The write state machine and the read decoder of one bank, for naturally aligned 1-, 2- and 4-byte bus cycles
  * (splitting wider or unaligned accesses is {@link PflashBus}'s job). Implements every row of spec §1.4 and §1.5.
  *
+ * <p>QEMU's read-path fallback for an unknown {@code cmd} ("cannot normally happen": treat as read-array and reset
+ * {@code cmd} and {@code wcycle}) has no counterpart: the state is an enum whose every value has a read mode.
+ *
  * <p>Every change of {@link #state()} goes through {@link #enter}, which tells the {@link RomdListener} as soon as the
  * bank leaves or re-enters read-array, before any storage change the command makes, as QEMU flips {@code romd}
  * before decoding a command. A write that leaves and re-enters read-array within one cycle (0xFF, 0x50, an unknown
@@ -156,8 +159,9 @@ final class CommandEngine {
                     debug(cmd == CMD_LOCK_BLOCK ? "lock block (no lock state kept)"
                             : "unlock block (no lock state kept)", offset);
                 } else {
-                    if (cmd != CMD_READ_ARRAY) {
-                        debug("unknown (un)locking command 0x" + Integer.toHexString(cmd), offset);
+                    if (cmd != CMD_READ_ARRAY && LOG.isDebugEnabled()) {
+                        LOG.debug("{}: unknown (un)locking command 0x{}, back to read-array", name,
+                                Integer.toHexString(cmd));
                     }
                     readArray();
                 }
@@ -284,7 +288,10 @@ final class CommandEngine {
             long at = offset - bufferOffset;
             if (at < 0 || at + width > buffer.length) {
                 status |= SR_PROGRAM_ERROR;
-                debug("buffered data outside the window at 0x" + Long.toHexString(bufferOffset), offset);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{}: buffered data at 0x{} outside the window at 0x{}: SR.4", name,
+                            Long.toHexString(offset), Long.toHexString(bufferOffset));
+                }
             } else {
                 int i = (int) at;
                 for (int b = 0; b < width; b++) {

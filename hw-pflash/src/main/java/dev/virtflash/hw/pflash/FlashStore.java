@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  *   <li>buffer commit: the whole window, including bytes the guest did not touch.</li>
  * </ul>
  * A failing write-back is logged at WARN (rate-limited) and otherwise ignored, as QEMU does: the storage keeps the
- * new data, no status bit changes, nothing reaches the guest. With no write-back (a bank without an image) changes
- * live only in memory.
+ * new data, no status bit changes, nothing reaches the guest. The failures are counted and the last one's reason is
+ * kept, so that the board can tell the user at exit that the image misses changes. With no write-back (a bank
+ * without an image) changes live only in memory.
  */
 final class FlashStore {
 
@@ -29,17 +30,22 @@ final class FlashStore {
     private static final Logger LOG = LoggerFactory.getLogger(FlashStore.class);
 
     private final String name;
+    private final String imageName;
     private final HostMemory memory;
     private final WriteBack writeBack;
     private final ChangeListener listener;
     private final WarnLimiter ioWarnings = WarnLimiter.standard();
     private final long size;
+    private long writeBackFailures;
+    private String lastWriteBackError;
 
     /**
+     * @param imageName what the write-back writes to, for messages (the image file), or {@code null}
      * @param writeBack where changes are persisted, or {@code null} for none
      */
-    FlashStore(String name, HostMemory memory, WriteBack writeBack, ChangeListener listener) {
+    FlashStore(String name, String imageName, HostMemory memory, WriteBack writeBack, ChangeListener listener) {
         this.name = name;
+        this.imageName = imageName == null ? "its image" : imageName;
         this.memory = memory;
         this.writeBack = writeBack;
         this.listener = listener;
@@ -116,6 +122,16 @@ final class FlashStore {
         }
     }
 
+    /** How many write-backs failed since the bank was built. */
+    long writeBackFailures() {
+        return writeBackFailures;
+    }
+
+    /** The reason of the last failed write-back (e.g. {@code No space left on device}), or {@code null}. */
+    String lastWriteBackError() {
+        return lastWriteBackError;
+    }
+
     private void changed(long offset, long length, long writeBackOffset, long writeBackLength) {
         listener.changed(offset, length);
         if (writeBack == null) {
@@ -124,13 +140,25 @@ final class FlashStore {
         try {
             writeBack.write(memory, writeBackOffset, writeBackLength);
         } catch (IOException | RuntimeException e) {
+            writeBackFailures++;
+            lastWriteBackError = reason(e);
             if (ioWarnings.tryAcquire()) {
                 long more = ioWarnings.takeSuppressed();
-                LOG.warn("{}: could not update the image at 0x{} (0x{} bytes): {}{}", name,
-                        Long.toHexString(writeBackOffset), Long.toHexString(writeBackLength), e.toString(),
+                LOG.warn("{}: could not write 0x{} bytes at 0x{} back to {}: {}; the guest goes on, the image misses "
+                                + "this change{}", name, Long.toHexString(writeBackLength),
+                        Long.toHexString(writeBackOffset), imageName, lastWriteBackError,
                         more == 0 ? "" : " (" + more + " similar messages suppressed)");
             }
         }
+    }
+
+    /** The host's words for a failure: the message of an I/O error ("No space left on device"), else the exception. */
+    private static String reason(Exception e) {
+        String m = e.getMessage();
+        if (e instanceof IOException && m != null && !m.isBlank()) {
+            return m;
+        }
+        return e.toString();
     }
 
     private static boolean isZero(byte[] b, int from, int length) {

@@ -109,19 +109,22 @@ final class PflashBus implements MmioHandler {
         if (width >= 1 && width <= 8) {
             return true;
         }
-        warn("access of {} bytes at 0x{} ignored, expected 1 to 8 bytes", width, offset);
+        if (warnings.tryAcquire()) {
+            LOG.warn("{}: access of {} bytes at 0x{} ignored, expected 1 to 8 bytes{}", name, width,
+                    Long.toHexString(offset), suppressed());
+        }
         return false;
     }
 
     private void outside(String kind, long at, int piece) {
-        warn(kind + " of {} bytes at 0x{} is outside the bank, ignored", piece, at);
+        if (warnings.tryAcquire()) {
+            LOG.warn("{}: {} of {} bytes at 0x{} is outside the bank, ignored{}", name, kind, piece,
+                    Long.toHexString(at), suppressed());
+        }
     }
 
-    private void warn(String format, int width, long offset) {
-        if (warnings.tryAcquire()) {
-            long more = warnings.takeSuppressed();
-            LOG.warn("{}: " + format + "{}", name, width, Long.toHexString(offset),
-                    more == 0 ? "" : " (" + more + " similar messages suppressed)");
-        }
+    private String suppressed() {
+        long more = warnings.takeSuppressed();
+        return more == 0 ? "" : " (" + more + " similar messages suppressed)";
     }
 }

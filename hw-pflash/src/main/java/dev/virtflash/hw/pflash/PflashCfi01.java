@@ -2,6 +2,7 @@ package dev.virtflash.hw.pflash;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
+import dev.virtflash.hw.block.Images;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
@@ -81,8 +82,8 @@ public final class PflashCfi01 implements AutoCloseable {
         this.storage = storage;
         this.backend = backend;
         this.closeBackend = closeBackend;
-        this.store = new FlashStore(name, storage, writeBack, (offset, length) -> region().contentChanged(offset,
-                length));
+        this.store = new FlashStore(name, backend == null ? null : backend.path().toString(), storage, writeBack,
+                (offset, length) -> region().contentChanged(offset, length));
         this.engine = new CommandEngine(name, geometry, store, new QueryReads(geometry, cfiTable), readOnly,
                 romd -> region().setRomd(romd));
         this.region = new RomDeviceRegion(name, storage, new PflashBus(name, engine, geometry.size()));
@@ -134,6 +135,19 @@ public final class PflashCfi01 implements AutoCloseable {
     /** Whether changes are written back to an image. */
     public boolean persistent() {
         return store.persistent();
+    }
+
+    /**
+     * How many write-backs to the image failed since the bank was built (each was logged at WARN, rate-limited); the
+     * image misses those changes while the guest still sees them.
+     */
+    public long writeBackFailures() {
+        return store.writeBackFailures();
+    }
+
+    /** The host's reason for the last failed write-back, e.g. {@code No space left on device}; {@code null} if none. */
+    public String lastWriteBackError() {
+        return store.lastWriteBackError();
     }
 
     /** The current state of the write state machine. */
@@ -233,17 +247,6 @@ public final class PflashCfi01 implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("pflash '" + name + "' is closed");
-        }
-    }
-
-    /**
-     * The message QEMU gives for an image of the wrong size (spec §2.1), naming the file: {@code vars.img:
-     * cfi.pflash01 device 'virt.flash1' requires 67108864 bytes, the image provides 786432 bytes}.
-     */
-    static void requireSize(BlockBackend backend, String name, long required) throws ImageFormatException {
-        if (backend.size() != required) {
-            throw new ImageFormatException(backend.path(), TYPE + " device '" + name + "' requires " + required
-                    + " bytes, the image provides " + backend.size() + " bytes");
         }
     }
 
@@ -356,7 +359,8 @@ public final class PflashCfi01 implements AutoCloseable {
         }
 
         /**
-         * Validates the configuration, maps the array and loads the image.
+         * Validates the configuration, maps the array and loads the image. If it throws, nothing is left mapped and
+         * the backend (never closed here, whatever {@link #closeBackend(boolean)} says) is still the caller's.
          *
          * @throws IllegalArgumentException for a bad geometry, a missing name, or big-endian
          * @throws ImageFormatException if the image is not exactly the bank's size (naming the file)
@@ -372,7 +376,9 @@ public final class PflashCfi01 implements AutoCloseable {
             Geometry geometry = Geometry.of(name, sectorLength, numBlocks, bankWidth, deviceWidth, maxDeviceWidth,
                     id0, id1, id2, id3);
             if (backend != null) {
-                requireSize(backend, name, geometry.size());
+                // QEMU's message shape (spec §2.1), naming the file: "vars.img: cfi.pflash01 device 'virt.flash1'
+                // requires 67108864 bytes, the image provides 786432 bytes".
+                Images.requireSize(backend, geometry.size(), TYPE, name);
             }
             boolean ro = readOnly || (backend != null && backend.readOnly());
             WriteBack wb = writeBack != null ? writeBack : backend != null ? WriteBack.to(backend) : null;

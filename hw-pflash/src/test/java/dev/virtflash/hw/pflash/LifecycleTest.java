@@ -75,6 +75,8 @@ class LifecycleTest {
         wb.fail = true;
         try (PflashCfi01 bank = Banks.virtRam("virt.flash1", wb)) {
             Bus bus = new Bus(bank);
+            assertEquals(0, bank.writeBackFailures());
+            assertEquals(null, bank.lastWriteBackError());
             for (int i = 0; i < 30; i++) {                // more than the WARN burst: still no exception
                 bus.w32(0, 0x40);
                 bus.w32(4L * i, 0x1000 + i);
@@ -84,6 +86,8 @@ class LifecycleTest {
             bus.w32(0, 0xD0);
             assertEquals(0x80, bank.status());
             assertEquals(31, wb.calls.size(), "every write-back was attempted");
+            assertEquals(31, bank.writeBackFailures(), "every failure counted");
+            assertEquals("injected write failure", bank.lastWriteBackError());
             bus.w32(0, 0xFF);
             assertEquals(0xFFFFFFFFL, bus.r32(0), "storage keeps the erase");
         }

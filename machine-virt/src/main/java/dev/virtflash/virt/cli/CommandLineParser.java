@@ -27,7 +27,7 @@ import java.util.Set;
  *
  * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE]}, {@code -cpu cortex-a57}, {@code -m SIZE},
  * {@code -bios FILE}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
- * {@code -nographic}, {@code -display none}, {@code -semihosting}, {@code -semihosting-config enable=on|off[,target=native|auto]}.
+ * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting}, {@code -semihosting-config enable=on|off[,target=native|auto]}.
  * Ours: {@code --payload NAME}, {@code --rss-report[=table|json|none]}, {@code --timeout SECONDS}, {@code --help},
  * {@code --version}; the first argument {@code img} or {@code bench} starts a subcommand.
  */
@@ -39,7 +39,7 @@ public final class CommandLineParser {
     private static final Set<String> SUBCOMMANDS = Set.of("img", "bench");
     /** QEMU options that take a value. */
     private static final Set<String> QEMU_WITH_VALUE = Set.of("M", "machine", "cpu", "m", "bios", "drive", "serial",
-            "display", "semihosting-config");
+            "display", "semihosting-config", "nic", "monitor");
     /** QEMU options that are flags. */
     private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting");
     /** The smallest RAM: the device tree takes its first 1 MiB. */
@@ -145,6 +145,8 @@ public final class CommandLineParser {
             case "serial":
                 return "stdio";
             case "display":
+            case "nic":
+            case "monitor":
                 return "none";
             default:
                 return "enable=on";
@@ -190,6 +192,14 @@ public final class CommandLineParser {
                 if (!value.equals("none")) {
                     throw UsageException.badValue("-display " + value + ": unsupported display '" + value
                             + "', expected none (this board has no display)");
+                }
+                break;
+            case "-nic":
+            case "-monitor":
+                if (!value.equals("none")) {
+                    throw UsageException.badValue(option + " " + value + ": unsupported value '" + value
+                            + "', expected none (this board has no " + (option.equals("-nic") ? "network" : "monitor")
+                            + ")");
                 }
                 break;
             default: // -semihosting-config

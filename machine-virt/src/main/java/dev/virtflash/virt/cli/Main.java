@@ -1,5 +1,6 @@
 package dev.virtflash.virt.cli;
 
+import dev.virtflash.virt.bench.BoardBench;
 import dev.virtflash.virt.fdt.VirtDeviceTree;
 import dev.virtflash.hw.block.tools.ImgCommand;
 import dev.virtflash.hw.block.tools.LoadBench;
@@ -38,8 +39,6 @@ public final class Main {
         int run(List<String> args, PrintStream out, PrintStream err) throws Exception;
     }
 
-    /** Stands in until the board is assembled: says so and fails. */
-
     private final PayloadCatalog payloads;
     private final MachineLauncher launcher;
     private final Map<String, Tool> tools;
@@ -66,11 +65,27 @@ public final class Main {
         PayloadCatalog payloads = PayloadCatalog.firmware();
         Map<String, Tool> tools = Map.of(
                 "img", ImgCommand::run,
-                "bench", (a, o, e) -> LoadBench.run(a, o));
-        Main main = new Main(payloads, new MachineRunner(payloads, System.in), tools, System.out, System.err);
+                "bench", Main::bench);
+        Main main = new Main(payloads, new MachineRunner(payloads, System.in, Terminal.stty(), null), tools, System.out, System.err);
         int rc = main.run(Arrays.asList(args));
         System.out.flush();
         System.exit(rc);
+    }
+
+    /** {@code virt bench load|board ...}. */
+    static int bench(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        String which = args.isEmpty() ? "" : args.get(0);
+        List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
+        switch (which) {
+            case "load":
+                return LoadBench.run(rest, out);
+            case "board":
+                return BoardBench.run(rest, out, err);
+            default:
+                err.println("virt: bench " + (which.isEmpty() ? "needs a benchmark" : "'" + which + "' is unknown")
+                        + ", expected bench load or bench board");
+                return 2;
+        }
     }
 
     /** Runs a command line; returns the exit code. */
@@ -132,7 +147,8 @@ public final class Main {
                 "",
                 "usage: virt [options]              boot (default: the embedded 'default' payload)",
                 "       virt img SUBCOMMAND ...     image tools (virt img --help)",
-                "       virt bench ...              flash load benchmark",
+                "       virt bench load [--rounds N] [--dir DIR]    flash load benchmark (reader vs whole read)",
+                "       virt bench board [--help]   ours vs qemu-system-aarch64: flash and process RSS, run time",
                 "",
                 "QEMU options (qemu-system-aarch64 spelling; -opt and --opt both work):",
                 "  -M|-machine virt[,dumpdtb=FILE]  the board; dumpdtb writes the device tree and exits",
@@ -141,8 +157,10 @@ public final class Main {
                 "  -bios FILE                       firmware copied into flash bank 0 (not saved back)",
                 "  -drive if=pflash,unit=N,format=raw|qcow2,file=PATH[,readonly=on]",
                 "                                   image of flash bank N (0 or 1), 64 MiB",
-                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio)",
+                "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio; on a terminal",
+                "                                   keys go to the guest as typed, Ctrl-A x quits)",
                 "  -nographic, -display none        accepted (there is no display)",
+                "  -nic none, -monitor none         accepted (there is no network, no monitor)",
                 "  -semihosting                     Arm semihosting (payload exit code, console)",
                 "  -semihosting-config enable=on|off[,target=native|auto]",
                 "",

@@ -6,6 +6,9 @@ import dev.virtflash.hw.block.ImageFormatException;
 import dev.virtflash.hw.block.Images;
 import dev.virtflash.hw.block.Mapping;
 import dev.virtflash.hw.block.NonZeroReader;
+import dev.virtflash.hw.block.qcow2.Qcow2CheckReport;
+import dev.virtflash.hw.block.qcow2.Qcow2Checker;
+import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -23,7 +26,7 @@ import java.util.Map;
  * {@code img}.
  *
  * <pre>
- * create [-f raw|qcow2] [-b BACKING [-F BACKING_FMT]] [-o compat=0.10|1.1] FILE [SIZE]
+ * create [-f raw|qcow2] [-b BACKING -F BACKING_FMT] [-o compat=0.10|1.1,cluster_size=SIZE] FILE [SIZE]
  * info   [-f FMT] FILE
  * map    [-f FMT] [--output=human|json] FILE
  * check  [-f FMT] FILE
@@ -34,7 +37,9 @@ import java.util.Map;
  * checks).
  *
  * <p>Not provided: qemu-img's other subcommands (convert, resize, snapshot, ...), {@code create -o} options other
- * than {@code compat}, {@code info --backing-chain}/{@code --output=json}, {@code map --start-offset/--max-length}.
+ * than {@code compat} and {@code cluster_size}, {@code create -u} (the backing file is always opened, as without
+ * {@code -u}), {@code check -r} (repairs), {@code info --backing-chain}/{@code --output=json},
+ * {@code map --start-offset/--max-length}.
  */
 public final class ImgCommand {
 
@@ -48,7 +53,8 @@ public final class ImgCommand {
     public static final int NO_CHECKS = 63;
 
     private static final String USAGE_TEXT = String.join("\n",
-            "usage: virt img create [-f raw|qcow2] [-b BACKING [-F BACKING_FMT]] [-o compat=0.10|1.1] FILE [SIZE]",
+            "usage: virt img create [-f raw|qcow2] [-b BACKING -F BACKING_FMT] [-o compat=0.10|1.1,cluster_size=SIZE]",
+            "                       FILE [SIZE]",
             "       virt img info [-f FMT] FILE",
             "       virt img map [-f FMT] [--output=human|json] FILE",
             "       virt img check [-f FMT] FILE",
@@ -114,15 +120,23 @@ public final class ImgCommand {
         String backing = options.value('b', null);
         String backingFormat = options.value('F', null);
         int version = 3;
+        String compat = null; // as the user spelled it; qemu-img echoes it
+        int clusterSize = Qcow2Image.DEFAULT_CLUSTER_SIZE;
+        List<String> optionsGiven = new ArrayList<>();
         for (String option : options.values('o')) {
             for (String item : option.split(",")) {
+                optionsGiven.add(item);
                 if (item.equals("compat=1.1") || item.equals("compat=v3")) {
                     version = 3;
+                    compat = item.substring("compat=".length());
                 } else if (item.equals("compat=0.10") || item.equals("compat=v2")) {
                     version = 2;
+                    compat = item.substring("compat=".length());
+                } else if (item.startsWith("cluster_size=") && format.equals("qcow2")) {
+                    clusterSize = clusterSize(file, item);
                 } else {
                     throw new ImageFormatException(file, "unsupported creation option '" + item
-                            + "', expected compat=0.10 or compat=1.1");
+                            + "', expected compat=0.10, compat=1.1 or cluster_size=SIZE (qcow2 only)");
                 }
             }
         }
@@ -132,25 +146,67 @@ public final class ImgCommand {
         if (backingFormat != null && backing == null) {
             throw new UsageException("-F needs a backing file (-b)");
         }
-        if (format.equals("raw") && (backing != null || version != 3)) {
+        if (format.equals("raw") && (backing != null || !optionsGiven.isEmpty())) {
             throw new ImageFormatException(file, backing != null ? "format 'raw' has no backing files"
-                    : "format 'raw' has no compat option");
+                    : "format 'raw' has no creation option '" + optionsGiven.get(0) + "'");
         }
-        long size;
+        long size = -1;
         if (options.positionalCount() == 2) {
             size = Sizes.parse(options.positional(1));
-        } else if (backing != null) {
-            size = backingSize(file, backing, backingFormat);
-        } else {
+        }
+        if (backing != null) {
+            long backingSize = backingSize(file, backing, backingFormat);
+            if (size < 0) {
+                size = backingSize;
+            }
+        }
+        if (size < 0) {
             throw new ImageFormatException(file, "image creation needs a size (e.g. 64M)");
         }
         if (format.equals("qcow2")) {
-            throw new ImageFormatException(file, "creating qcow2 images is not available yet (create a raw image,"
-                    + " or use qemu-img create -f qcow2)");
+            long rounded = (size + 511) / 512 * 512;
+            if (rounded < size) {
+                throw new ImageFormatException(file, "image size " + size + " is too large");
+            }
+            Qcow2Image.create(file, rounded, version, backing, backingFormat, clusterSize);
+            out.println(formattingQcow2(file, size, clusterSize, compat, backing, backingFormat));
+            return OK;
         }
         createRaw(file, size);
         out.println("Formatting '" + file + "', fmt=raw size=" + size);
         return OK;
+    }
+
+    /**
+     * The line {@code qemu-img create -f qcow2} (7.2) prints: its options in its order, with the defaults it shows,
+     * {@code compat} only when given (as spelled), the size as asked for (before rounding to whole sectors).
+     */
+    static String formattingQcow2(Path file, long size, int clusterSize, String compat, String backing,
+            String backingFormat) {
+        StringBuilder line = new StringBuilder("Formatting '").append(file).append("', fmt=qcow2 cluster_size=")
+                .append(clusterSize).append(" extended_l2=off compression_type=zlib size=").append(size);
+        if (compat != null) {
+            line.append(" compat=").append(compat);
+        }
+        if (backing != null) {
+            line.append(" backing_file=").append(backing).append(" backing_fmt=").append(backingFormat);
+        }
+        return line.append(" lazy_refcounts=off refcount_bits=16").toString();
+    }
+
+    private static int clusterSize(Path file, String item) throws ImageFormatException {
+        String text = item.substring("cluster_size=".length());
+        long value;
+        try {
+            value = Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            value = -1;
+        }
+        if (value < 512 || value > 2 << 20 || Long.bitCount(value) != 1) {
+            throw new ImageFormatException(file, "cluster_size '" + text + "', expected a power of two from 512"
+                    + " to 2M");
+        }
+        return (int) value;
     }
 
     /** A raw image of {@code size} bytes rounded up to whole sectors, all hole; an existing file is truncated. */
@@ -174,12 +230,29 @@ public final class ImgCommand {
         }
     }
 
+    /**
+     * Opens the backing file as {@code qemu-img create} does (relative to the new image's folder, read-only) and
+     * returns its virtual size. As qemu-img 7.2, a backing file needs its format ({@code -F}), and the image cannot be
+     * its own backing file.
+     */
     private static long backingSize(Path file, String backing, String backingFormat) throws IOException {
         Path backingPath = file.resolveSibling(backing);
+        if (Files.exists(file) && Files.exists(backingPath) && Files.isSameFile(file, backingPath)) {
+            throw new ImageFormatException(file, "the backing file '" + backing + "' is the image itself, expected"
+                    + " another file");
+        }
         try (BlockBackend base = Images.open(backingPath, backingFormat, true)) {
+            if (backingFormat == null) {
+                throw new ImageFormatException(file, "backing file '" + backing + "' given without its format,"
+                        + " expected -F " + base.format() + " (the format it looks like)");
+            }
             return base.size();
         }
     }
+
+    /** QEMU's top-level {@code info} fields among a backend's {@link BlockBackend#details}; the rest is format-specific. */
+    private static final List<String> TOP_LEVEL_DETAILS = List.of("cluster_size", "backing file",
+            "backing file format");
 
     private static int info(Options options, PrintStream out) throws IOException {
         try (BlockBackend image = Images.open(Path.of(options.positional(0)), options.value('f', null), true)) {
@@ -190,8 +263,29 @@ public final class ImgCommand {
                     .append(" bytes)\n");
             long disk = image.allocatedBytes();
             text.append("disk size: ").append(disk < 0 ? "unavailable" : Sizes.human(disk)).append('\n');
-            for (Map.Entry<String, String> detail : image.details().entrySet()) {
-                text.append(detail.getKey()).append(": ").append(detail.getValue()).append('\n');
+            Map<String, String> details = image.details();
+            for (String key : TOP_LEVEL_DETAILS) {
+                String value = details.get(key);
+                if (value != null) {
+                    text.append(key).append(": ").append(value);
+                    if (key.equals("backing file")) {
+                        String actual = actualBackingPath(image.path().toString(), value);
+                        if (!actual.equals(value)) {
+                            text.append(" (actual path: ").append(actual).append(')');
+                        }
+                    }
+                    text.append('\n');
+                }
+            }
+            boolean specific = false;
+            for (Map.Entry<String, String> detail : details.entrySet()) {
+                if (!TOP_LEVEL_DETAILS.contains(detail.getKey())) {
+                    if (!specific) {
+                        text.append("Format specific information:\n");
+                        specific = true;
+                    }
+                    text.append("    ").append(detail.getKey()).append(": ").append(detail.getValue()).append('\n');
+                }
             }
             if (image.backing() != null) {
                 StringBuilder chain = new StringBuilder(image.path() + " (" + image.format() + ")");
@@ -207,6 +301,17 @@ public final class ImgCommand {
             out.print(text);
             return OK;
         }
+    }
+
+    /**
+     * The backing file's path as qemu-img prints it after "actual path": a relative name is appended to the image's
+     * name up to its last slash (QEMU's {@code path_combine}), an absolute one stays as it is.
+     */
+    static String actualBackingPath(String image, String backing) {
+        if (backing.startsWith("/")) {
+            return backing;
+        }
+        return image.substring(0, image.lastIndexOf('/') + 1) + backing;
     }
 
     private static int map(Options options, PrintStream out, PrintStream err) throws IOException {
@@ -229,17 +334,32 @@ public final class ImgCommand {
         }
     }
 
+    /**
+     * {@code check}: for qcow2, {@link Qcow2Checker}'s problem lines on {@code err}, its summary on {@code out}, and
+     * {@code qemu-img check}'s exit status. The checker reads the file itself (read-only), so an image whose tables are
+     * too damaged to open for reading can still be checked; only a broken header stops it.
+     */
     private static int check(Options options, PrintStream out, PrintStream err) throws IOException {
         Path file = Path.of(options.positional(0));
-        try (BlockBackend image = Images.open(file, options.value('f', null), true)) {
-            if (image.format().equals("raw")) {
-                err.println(image.path() + ": this image format (raw) does not support checks");
+        String format = options.value('f', null);
+        if (format == null) {
+            try (ImageFile image = ImageFile.open(file, true)) {
+                format = Images.probe(image);
+            }
+        }
+        format = format.toLowerCase(Locale.ROOT);
+        if (!format.equals("qcow2")) {
+            try (BlockBackend image = Images.open(file, format, true)) {
+                err.println(image.path() + ": this image format (" + image.format() + ") does not support checks");
                 return NO_CHECKS;
             }
-            err.println(image.path() + ": checking " + image.format() + " images is not available yet"
-                    + " (use qemu-img check)");
-            return FAILED;
         }
+        Qcow2CheckReport report = Qcow2Checker.check(file);
+        for (String message : report.messages()) {
+            err.println(message);
+        }
+        out.print(report.summary());
+        return report.exitStatus();
     }
 
     /** A command line that does not fit the subcommand. */

@@ -4,12 +4,15 @@ import com.sun.jna.Pointer;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.Images;
 import dev.virtflash.hw.block.NonZeroReader;
+import dev.virtflash.hw.block.qcow2.Qcow2Backend;
+import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,10 +21,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
- * The load benchmark ({@code virt bench load}): for each image kind, a 64 MiB image holding 2 MiB of non-zero data in
- * 64 scattered 32 KiB pieces (fixed seed), loaded into a fresh {@link HostMemory} two ways, measured in one run:
+ * The load benchmark ({@code virt bench load}): for each image kind (raw sparse and fully allocated; qcow2 v2, v3,
+ * fully allocated, overlays over raw and over qcow2 with half the pieces in each layer, compressed), a 64 MiB image
+ * holding 2 MiB of non-zero data in 64 scattered 32 KiB pieces (fixed seed), loaded into a fresh {@link HostMemory} two
+ * ways, measured in one run:
  * <ul>
  * <li><b>reader</b>: {@link NonZeroReader#load}, what virtflash does;</li>
  * <li><b>whole</b>: the image read whole, through the format, straight into the memory with one read of 64 MiB, as
@@ -49,6 +56,11 @@ public final class LoadBench {
 
         /** Writes the image and returns its path. */
         Path create(Path dir, Contents contents) throws IOException;
+
+        /** Why this kind cannot be made here, or {@code null} when it can. */
+        default String unavailable() {
+            return null;
+        }
     }
 
     /** The image's contents: a size and the non-zero pieces. */
@@ -59,6 +71,14 @@ public final class LoadBench {
                 pages += piece.length / NonZeroReader.PAGE;
             }
             return pages;
+        }
+
+        /** The same image with only the pieces whose index passes {@code keep}. */
+        Contents only(IntPredicate keep) {
+            long[] o = IntStream.range(0, offsets.length).filter(keep).mapToLong(i -> offsets[i]).toArray();
+            byte[][] p = IntStream.range(0, pieces.length).filter(keep).mapToObj(i -> pieces[i])
+                    .toArray(byte[][]::new);
+            return new Contents(size, o, p);
         }
 
         /** 64 pieces of 32 KiB of random bytes, each at a random page in its own 1 MiB slot. */
@@ -104,9 +124,119 @@ public final class LoadBench {
         }
     };
 
+    /** qcow2 version 3 (64 KiB clusters) holding the data, written by {@link Qcow2Backend}. */
+    static final Kind QCOW2_V3 = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2 v3";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            return writeQcow2(dir.resolve("v3.qcow2"), 3, null, null, contents, i -> true, false);
+        }
+    };
+
+    /** qcow2 version 2 holding the data. */
+    static final Kind QCOW2_V2 = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2 v2";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            return writeQcow2(dir.resolve("v2.qcow2"), 2, null, null, contents, i -> true, false);
+        }
+    };
+
+    /** qcow2 v3 with every cluster allocated: zeros written as data first, then the data. */
+    static final Kind QCOW2_FULL = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2, fully allocated";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            return writeQcow2(dir.resolve("full.qcow2"), 3, null, null, contents, i -> true, true);
+        }
+    };
+
+    /** A qcow2 overlay holding the odd pieces over a sparse raw backing file holding the even ones. */
+    static final Kind QCOW2_OVER_RAW = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2 over raw";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            writeRaw(dir.resolve("base-of-overlay.img"), contents.only(i -> i % 2 == 0), false);
+            return writeQcow2(dir.resolve("over-raw.qcow2"), 3, "base-of-overlay.img", "raw", contents,
+                    i -> i % 2 == 1, false);
+        }
+    };
+
+    /** A qcow2 overlay holding the odd pieces over a qcow2 backing file holding the even ones. */
+    static final Kind QCOW2_OVER_QCOW2 = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2 over qcow2";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            writeQcow2(dir.resolve("base-of-overlay.qcow2"), 3, null, null, contents, i -> i % 2 == 0, false);
+            return writeQcow2(dir.resolve("over-qcow2.qcow2"), 3, "base-of-overlay.qcow2", "qcow2", contents,
+                    i -> i % 2 == 1, false);
+        }
+    };
+
+    /**
+     * qcow2 with deflate-compressed clusters. We do not write compressed clusters, so {@code qemu-img convert -c} makes
+     * it from the sparse raw image; without {@code qemu-img} on the PATH the kind is left out (and the table says so).
+     */
+    static final Kind QCOW2_COMPRESSED = new Kind() {
+        @Override
+        public String name() {
+            return "qcow2 compressed";
+        }
+
+        @Override
+        public Path create(Path dir, Contents contents) throws IOException {
+            Path raw = writeRaw(dir.resolve("compressed-source.img"), contents, false);
+            Path image = dir.resolve("compressed.qcow2");
+            Files.deleteIfExists(image);
+            List<String> command = List.of(QEMU_IMG, "convert", "-c", "-f", "raw", "-O", "qcow2", raw.toString(),
+                    image.toString());
+            try {
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                process.getOutputStream().close();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (process.waitFor() != 0) {
+                    throw new IOException(String.join(" ", command) + " failed: " + output);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted: " + String.join(" ", command), e);
+            }
+            Files.delete(raw);
+            return image;
+        }
+
+        @Override
+        public String unavailable() {
+            return onPath(QEMU_IMG) ? null : "needs " + QEMU_IMG + " on the PATH to make compressed clusters";
+        }
+    };
+
+    private static final String QEMU_IMG = "qemu-img";
+
     /** The kinds measured. */
     static List<Kind> kinds() {
-        return List.of(RAW_SPARSE, RAW_FULL);
+        return List.of(RAW_SPARSE, RAW_FULL, QCOW2_V2, QCOW2_V3, QCOW2_FULL, QCOW2_OVER_RAW, QCOW2_OVER_QCOW2,
+                QCOW2_COMPRESSED);
     }
 
     /** One kind's figures. */
@@ -123,7 +253,7 @@ public final class LoadBench {
     }
 
     /**
-     * Runs the benchmark. Arguments: {@code [--rounds N] [--dir DIR]} (default 9 rounds, a temporary folder that is
+     * Runs the benchmark. Arguments: {@code [load] [--rounds N] [--dir DIR]} (default 9 rounds, a temporary folder that is
      * deleted afterwards).
      *
      * @return 0, or 1 if the two loads disagreed on the contents or the arguments were wrong
@@ -131,7 +261,8 @@ public final class LoadBench {
     public static int run(List<String> args, PrintStream out) {
         int rounds = DEFAULT_ROUNDS;
         Path dir = null;
-        for (int i = 0; i < args.size(); i++) {
+        // "virt bench load ..." and "virt bench ..." both run it: load is the only benchmark
+        for (int i = !args.isEmpty() && args.get(0).equals("load") ? 1 : 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--rounds") && i + 1 < args.size()) {
                 try {
@@ -154,8 +285,10 @@ public final class LoadBench {
             boolean temporary = dir == null;
             Path work = temporary ? Files.createTempDirectory("virt-bench-") : Files.createDirectories(dir);
             try {
-                List<Result> results = measure(work, kinds(), rounds);
+                List<String> skipped = new ArrayList<>();
+                List<Result> results = measure(work, kinds(), rounds, skipped);
                 print(results, rounds, out);
+                skipped.forEach(out::println);
                 return results.stream().allMatch(Result::equal) ? 0 : 1;
             } finally {
                 if (temporary) {
@@ -169,9 +302,19 @@ public final class LoadBench {
     }
 
     static List<Result> measure(Path dir, List<Kind> kinds, int rounds) throws IOException {
+        return measure(dir, kinds, rounds, new ArrayList<>());
+    }
+
+    /** Measures the kinds that can be made here; a line for each one left out goes to {@code skipped}. */
+    static List<Result> measure(Path dir, List<Kind> kinds, int rounds, List<String> skipped) throws IOException {
         Contents contents = Contents.scattered(SEED);
         List<Result> results = new ArrayList<>();
         for (Kind kind : kinds) {
+            String unavailable = kind.unavailable();
+            if (unavailable != null) {
+                skipped.add(kind.name() + ": left out, " + unavailable);
+                continue;
+            }
             Path image = kind.create(dir, contents);
             try (BlockBackend backend = Images.open(image, null, true)) {
                 double[] readerTimes = new double[rounds];
@@ -275,6 +418,45 @@ public final class LoadBench {
             channel.force(false);
         }
         return file;
+    }
+
+    /**
+     * Writes a qcow2 image of {@code contents} (the pieces whose index passes {@code keep}) through
+     * {@link Qcow2Backend}; with {@code allocateAll}, every cluster is first written with zeros (allocated zeros, as
+     * a fully allocated raw file has them).
+     */
+    static Path writeQcow2(Path file, int version, String backing, String backingFormat, Contents contents,
+            IntPredicate keep, boolean allocateAll) throws IOException {
+        Qcow2Image.create(file, contents.size(), version, backing, backingFormat);
+        try (BlockBackend image = Images.open(file, "qcow2", false)) {
+            if (allocateAll) {
+                ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+                for (long at = 0; at < contents.size(); at += zeros.capacity()) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), contents.size() - at));
+                    image.write(at, zeros);
+                }
+            }
+            for (int i = 0; i < contents.offsets().length; i++) {
+                if (keep.test(i)) {
+                    image.write(contents.offsets()[i], ByteBuffer.wrap(contents.pieces()[i]));
+                }
+            }
+            image.flush();
+        }
+        return file;
+    }
+
+    private static boolean onPath(String command) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String folder : path.split(java.io.File.pathSeparator)) {
+            if (!folder.isEmpty() && Files.isExecutable(Path.of(folder, command))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void deleteTree(Path dir) throws IOException {
