@@ -89,7 +89,7 @@ final class DeadlineAlarm implements AutoCloseable {
         if (t != null) {
             LockSupport.unpark(t);
             try {
-                t.join(1000);
+                t.join(); // it ends at once: closed is set and it was unparked
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
