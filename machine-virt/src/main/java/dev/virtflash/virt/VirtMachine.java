@@ -11,8 +11,9 @@ import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSink;
 import dev.virtflash.virt.devices.ConsoleSource;
-import dev.virtflash.virt.devices.InterruptLine;
 import dev.virtflash.virt.devices.Pl011;
+import dev.virtflash.virt.devices.gic.GicV2;
+import dev.virtflash.virt.devices.rtc.Pl031;
 import dev.virtflash.virt.fdt.VirtDeviceTree;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,13 +26,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * QEMU's arm {@code virt} board, as far as its flash subsystem needs: two CFI01 flash banks at 0x0 and
- * 0x0400_0000 ({@link VirtMemoryMap#FLASH0}, {@link VirtMemoryMap#FLASH1}), RAM at 0x4000_0000 with the generated
- * device tree at its start (as QEMU places it for firmware boot), a PL011 UART, and one Cortex-A57 run by Unicorn,
- * starting at 0x0. Built with a {@link Builder}; everything it opens it owns and closes in reverse order.
+ * QEMU's arm {@code virt} board, as far as its flash subsystem and its firmware need: two CFI01 flash banks at 0x0
+ * and 0x0400_0000 ({@link VirtMemoryMap#FLASH0}, {@link VirtMemoryMap#FLASH1}), RAM at 0x4000_0000 with the
+ * generated device tree at its start (as QEMU places it for firmware boot), a GICv2 (distributor at 0x0800_0000, CPU
+ * interface at 0x0801_0000), a PL011 UART (SPI 1), a PL031 RTC (SPI 2), and one Cortex-A57 run by Unicorn, starting at
+ * 0x0, whose EL1 generic timers drive PPIs 30 and 27 and whose IRQ input is the GIC's. Built with a {@link Builder};
+ * everything it opens it owns and closes in reverse order.
  *
- * <p>Not emulated (absent from the map and the device tree): GIC and interrupts, PL031, fw_cfg, GPIO, virtio-mmio,
- * PCIe, secure world, more than one CPU, KVM.
+ * <p>Not emulated (absent from the map and the device tree): the GICv2m MSI frame, fw_cfg, GPIO, virtio-mmio,
+ * PCIe, the PMU, secure world, more than one CPU, KVM.
  *
  * <p>{@link #run(Duration)} handles a guest's PSCI {@code SYSTEM_RESET} in place, as QEMU does: the CPU returns to its
  * power-on state, the banks to read-array (their contents kept), a {@code -bios} blob and the device tree are copied
@@ -46,6 +49,8 @@ public final class VirtMachine implements AutoCloseable {
     private final BlockBackend[] images;
     private final HostMemory ram;
     private final Pl011 uart;
+    private final BoardInterrupts interrupts;
+    private final Pl031 rtc;
     private final byte[] deviceTree;
     private final byte[] bios;
     private final AddressSpace space;
@@ -56,12 +61,15 @@ public final class VirtMachine implements AutoCloseable {
     private volatile boolean stopRequested;
 
     private VirtMachine(Deque<AutoCloseable> owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
-                        Pl011 uart, byte[] deviceTree, byte[] bios, AddressSpace space, UnicornCpu cpu) {
+                        Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
+                        AddressSpace space, UnicornCpu cpu) {
         this.owned = owned;
         this.flash = flash;
         this.images = images;
         this.ram = ram;
         this.uart = uart;
+        this.interrupts = interrupts;
+        this.rtc = rtc;
         this.deviceTree = deviceTree;
         this.bios = bios;
         this.space = space;
@@ -113,11 +121,15 @@ public final class VirtMachine implements AutoCloseable {
         cpu.requestStop();
     }
 
-    /** A system reset, as QEMU's: CPU, banks and UART to their reset state; ROM blobs copied again. */
+    /**
+     * A system reset, as QEMU's: CPU, banks, UART, GIC and timers to their reset state; ROM blobs copied again. The
+     * RTC keeps its time (QEMU's PL031 has no reset either).
+     */
     public void reset() {
         checkOpen();
         resets++;
         cpu.reset();
+        interrupts.reset();
         for (PflashCfi01 bank : flash) {
             bank.reset();
         }
@@ -155,6 +167,16 @@ public final class VirtMachine implements AutoCloseable {
 
     public UnicornCpu cpu() {
         return cpu;
+    }
+
+    /** The interrupt controller. */
+    public GicV2 gic() {
+        return interrupts.gic();
+    }
+
+    /** The real-time clock. */
+    public Pl031 rtc() {
+        return rtc;
     }
 
     /** The device tree placed at the start of RAM. */
@@ -289,11 +311,21 @@ public final class VirtMachine implements AutoCloseable {
                 }
                 byte[] blob = dt.build().blob();
                 ram.write(0, blob, 0, blob.length);
-                Pl011 uart = new Pl011(console, input, InterruptLine.unconnected());
+                BoardInterrupts interrupts = new BoardInterrupts();
+                GicV2 gic = interrupts.gic();
+                Pl011 uart = new Pl011(console, input, gic.line(BoardInterrupts.irqOf(VirtMemoryMap.UART)));
+                Pl031 rtc = Pl031.withHostClock(gic.line(BoardInterrupts.irqOf(VirtMemoryMap.RTC)));
+                interrupts.devices(uart, rtc);
                 AddressSpace space = AddressSpace.builder("system")
                         .map(VirtMemoryMap.FLASH0.base(), banks[0].region())
                         .map(VirtMemoryMap.FLASH1.base(), banks[1].region())
+                        .map(VirtMemoryMap.GIC_DIST.base(), new MmioRegion("gic_dist", VirtMemoryMap.GIC_DIST.size(),
+                                gic.distributor()))
+                        .map(VirtMemoryMap.GIC_CPU.base(), new MmioRegion("gic_cpu", VirtMemoryMap.GIC_CPU.size(),
+                                gic.cpuInterface()))
                         .map(VirtMemoryMap.UART.base(), new MmioRegion("pl011", VirtMemoryMap.UART.size(), uart))
+                        .map(VirtMemoryMap.RTC.base(), new MmioRegion("pl031", VirtMemoryMap.RTC.size(),
+                                interrupts.rtcRegisters()))
                         .map(VirtMemoryMap.RAM.base(), new RamRegion("mach-virt.ram", ram))
                         .build();
                 ConsoleSink out = console;
@@ -301,10 +333,12 @@ public final class VirtMachine implements AutoCloseable {
                     for (byte b : bytes) {
                         out.put(b & 0xFF);
                     }
-                });
+                }, interrupts);
                 owned.push(cpu);
+                interrupts.cpu(cpu);
+                input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());
-                return new VirtMachine(owned, banks, images, ram, uart, blob, bios, space, cpu);
+                return new VirtMachine(owned, banks, images, ram, uart, interrupts, rtc, blob, bios, space, cpu);
             } catch (IOException | RuntimeException e) {
                 try {
                     closeAll(owned);

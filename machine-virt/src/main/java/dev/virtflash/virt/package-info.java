@@ -6,7 +6,7 @@
  * devices ({@code .devices}, {@code dev.virtflash.hw.pflash}), the device tree encoding ({@code .fdt}), the CPU
  * ({@code .cpu}), the command line ({@code .cli}).
  *
- * <p>Not emulated on this board (absent from the address space and the device tree): GIC, generic timer interrupts,
- * PL031, fw_cfg, PL061, virtio-mmio, PCIe, SMMU, ACPI, secure=on, virtualization=on, more than one CPU.
+ * <p>Not emulated on this board (absent from the address space and the device tree): the GICv2m MSI frame, fw_cfg,
+ * PL061, virtio-mmio, PCIe, SMMU, PMU, ACPI, secure=on, virtualization=on, more than one CPU.
  */
 package dev.virtflash.virt;

@@ -10,6 +10,11 @@ import org.slf4j.LoggerFactory;
  * architectural entry: ESR, ELR and SPSR of the target EL, PSTATE (target EL, SP_ELx, DAIF masked), stack pointer
  * banking, and PC = VBAR + vector offset.
  *
+ * <p>Interrupts ({@link #enterInterrupt}): IRQ and FIQ are taken to EL1 (or stay at EL1), with ESR untouched, ELR =
+ * the interrupted PC, SPSR_EL1 = PSTATE, PSTATE = EL1h with D, A, I, F masked, and PC = VBAR_EL1 + 0x080/0x280/0x480
+ * (IRQ) or 0x100/0x300/0x500 (FIQ) for current EL with SP0, current EL with SPx, lower EL. The caller checks the
+ * PSTATE mask bit; as on hardware, a VBAR of 0 is not refused.
+ *
  * <p>Delivered: undefined instructions (ESR class 0x00), SVC (0x15) and BRK (0x3C), whose syndromes follow from the
  * instruction. Not delivered, ending the run with a report instead: instruction and data aborts (Unicorn does not
  * expose their syndrome or fault address), any exception while the target EL's VBAR is 0 (the guest set up no vector
@@ -30,9 +35,14 @@ final class ExceptionEntry {
     static final long VECTOR_CURRENT_EL_SPX = 0x200;
     static final long VECTOR_LOWER_EL_A64 = 0x400;
     static final long VECTOR_TABLE_SIZE = 0x800;
+    /** Offsets of the IRQ and FIQ entries from the synchronous entry of the same origin. */
+    static final long VECTOR_IRQ = 0x080;
+    static final long VECTOR_FIQ = 0x100;
 
     /** PSTATE bits. */
     static final long PSTATE_DAIF = 0xF << 6;
+    static final long PSTATE_I = 1 << 7;
+    static final long PSTATE_F = 1 << 6;
     static final long PSTATE_SP = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ExceptionEntry.class);
@@ -63,6 +73,43 @@ final class ExceptionEntry {
                     what + " inside the EL" + targetEl + " vector table at 0x" + Long.toHexString(vbar)
                             + "; not delivered again");
         }
+        long syndrome = ((long) ec << 26) | ESR_IL | (ec == EC_UNKNOWN ? 0 : (instruction >>> 5) & 0xFFFF);
+        engine.esr(targetEl, syndrome);
+        long vector = take(engine, pstate, targetEl, vbar, 0, returnTo);
+        LOG.debug("{} at pc 0x{} taken to EL{} vector 0x{} (ESR 0x{})", what, Long.toHexString(pc), targetEl,
+                Long.toHexString(vector), Long.toHexString(syndrome));
+        return null;
+    }
+
+    /**
+     * Takes an IRQ ({@code fiq} false) or FIQ into EL1 at the current PC, which must be an instruction boundary (a
+     * precise stop). The caller has checked that PSTATE does not mask it. From EL2 or EL3 nothing is taken (the
+     * board routes interrupts to EL1 only) and false is returned.
+     *
+     * @return whether the interrupt was taken
+     */
+    static boolean enterInterrupt(UnicornEngine engine, boolean fiq) {
+        long pstate = engine.pstate();
+        int currentEl = (int) ((pstate >>> 2) & 3);
+        if (currentEl > 1) {
+            return false;
+        }
+        long pc = engine.pc();
+        long vector = take(engine, pstate, 1, engine.vbar(1), fiq ? VECTOR_FIQ : VECTOR_IRQ, pc);
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{} at pc 0x{} (PSTATE 0x{}) taken to vector 0x{}", fiq ? "FIQ" : "IRQ", Long.toHexString(pc),
+                    Long.toHexString(pstate), Long.toHexString(vector));
+        }
+        return true;
+    }
+
+    /**
+     * The common part of an exception entry to {@code targetEl}: stack pointer banking, ELR, SPSR, PSTATE and PC.
+     * Returns the vector address entered.
+     */
+    private static long take(UnicornEngine engine, long pstate, int targetEl, long vbar, long kindOffset,
+                             long returnTo) {
+        int currentEl = (int) ((pstate >>> 2) & 3);
         boolean onSpx = (pstate & PSTATE_SP) != 0;
         long vector;
         if (currentEl < targetEl) {
@@ -70,7 +117,6 @@ final class ExceptionEntry {
         } else {
             vector = onSpx ? VECTOR_CURRENT_EL_SPX : VECTOR_CURRENT_EL_SP0;
         }
-        long syndrome = ((long) ec << 26) | ESR_IL | (ec == EC_UNKNOWN ? 0 : (instruction >>> 5) & 0xFFFF);
         // Stack pointer banking: the live SP belongs to SP_EL0 or SP_ELx of the current EL; the handler runs on
         // SP_ELx of the target EL.
         int oldBank = onSpx ? currentEl : 0;
@@ -78,14 +124,12 @@ final class ExceptionEntry {
             engine.spEl(oldBank, engine.sp());
             engine.sp(engine.spEl(targetEl));
         }
-        engine.esr(targetEl, syndrome);
         engine.elr(targetEl, returnTo);
         engine.pstate(PSTATE_DAIF | ((long) targetEl << 2) | PSTATE_SP);
         // A CP_REG write makes Unicorn rebuild its translation flags for the new PSTATE.
         engine.spsr(targetEl, pstate);
-        engine.pc(vbar + vector);
-        LOG.debug("{} at pc 0x{} taken to EL{} vector 0x{} (ESR 0x{})", what, Long.toHexString(pc), targetEl,
-                Long.toHexString(vbar + vector), Long.toHexString(syndrome));
-        return null;
+        long target = vbar + vector + kindOffset;
+        engine.pc(target);
+        return target;
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,16 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #run()} executes until something ends the run and says what, as a {@link CpuExit}: a semihosting exit,
  * a PSCI power-off or reset, a guest access to nothing, an exception the guest cannot take, a time limit, a stop
  * request, or a host-side error. Nothing the guest does ends in an exception out of {@code run}.
+ *
+ * <p>Interrupts (when created with an {@link InterruptWiring}): the guest's writes to the EL1 timer registers go to
+ * the wiring's {@link dev.virtflash.virt.devices.gic.TimerLines} (see {@link GenericTimerBinding}); at every precise
+ * stop the CPU brings the timers and devices up to date and, if the IRQ (or FIQ) input is asserted and PSTATE does
+ * not mask it, takes the exception into the guest's EL1 vector table ({@link ExceptionEntry#enterInterrupt}). Stops
+ * happen when an input rises while the guest runs ({@link #interruptInputsChanged()}), when the next timer or device
+ * deadline passes (a {@link DeadlineAlarm} thread), and, while an asserted input is masked, after every block that
+ * may have unmasked it. {@code WFI} sleeps until an input is asserted (masked or not), a deadline passes, or
+ * {@link #wake()}, {@link #requestStop()} or the time limit end the wait. Without a wiring, {@code WFI} returns at
+ * once and no interrupt is ever taken.
  *
  * <p>Threads: one thread runs the CPU at a time. {@link #requestStop()} and the time limit of
  * {@link #run(Duration)} work from any thread and stop at a translation-block boundary, so a later {@code run()}
@@ -66,6 +77,40 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private enum ExternalStop { TIMEOUT, REQUEST }
 
+    /**
+     * While an asserted interrupt stays masked, the CPU looks at the mask again after each block for this many stops
+     * (precise: the interrupt is taken right after the instruction that unmasks it), then at growing intervals.
+     */
+    static final int MASKED_PRECISE_POLLS = 64;
+    /** First and longest interval between looks at a masked interrupt once the precise polls are used up. */
+    static final long MASKED_POLL_MIN_NANOS = 50_000;
+    static final long MASKED_POLL_MAX_NANOS = 1_000_000;
+
+    /** Cache maintenance instructions are SYS with CRn 7; (op1, CRm, op2) of the ones the CPU acts on. */
+    private static final int CACHE_CRN = 7;
+    /** DC ZVA: SYS #3, C7, C4, #1. */
+    private static final int DC_ZVA = sysKey(3, 4, 1);
+    /** IC IVAU: SYS #3, C7, C5, #1. */
+    private static final int IC_IVAU = sysKey(3, 5, 1);
+    /** IC IALLU: SYS #0, C7, C5, #0. */
+    private static final int IC_IALLU = sysKey(0, 5, 0);
+    /** IC IALLUIS: SYS #0, C7, C1, #0. */
+    private static final int IC_IALLUIS = sysKey(0, 1, 0);
+    /** Bytes one DC ZVA zeroes on the Cortex-A57 (DCZID_EL0.BS = 4: 16 words). */
+    static final long DC_ZVA_BLOCK_BYTES = 64;
+    /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
+    static final long ICACHE_LINE_BYTES = 64;
+
+    /** WFI: 0xD503207F. */
+    static final int WFI = 0xD503_207F;
+    /** Where the MSR hook finds the fields of {@code uc_arm64_cp_reg}. */
+    private static final int CP_CRN = 0;
+    private static final int CP_CRM = 4;
+    private static final int CP_OP0 = 8;
+    private static final int CP_OP1 = 12;
+    private static final int CP_OP2 = 16;
+    private static final int CP_VAL = 24;
+
     private final UnicornEngine engine;
     private final PreciseStopper stopper;
     private final Semihosting semihosting;
@@ -92,18 +137,44 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final long initialPstate;
     private final long powerOnState;
 
+    private final InterruptWiring wiring;
+    private final GenericTimerBinding timer;
+    private final DeadlineAlarm alarm;
+    /** True while uc_emu_start runs (CPU thread only). */
+    private boolean inEngine;
+    private long interruptsTaken;
+    private long systemInstructions;
+    /** An IC IALLU(IS) asked to drop every translation at the next stop (CPU thread only). */
+    private boolean flushTranslations;
+    private long waitsForInterrupt;
+    private long maskedPolls;
+    /** Stops in a row that found an asserted interrupt masked, and the current interval of timed looks. */
+    private int maskedStreak;
+    private long maskedInterval;
+
     private final Object lock = new Object();
     private Thread runner;
+    /** The running thread, for unparking it without the lock. */
+    private volatile Thread running;
     private boolean closed;
     private final AtomicReference<ExternalStop> externalStop = new AtomicReference<>();
     /** Set by hooks on the CPU thread; read by the run loop on the same thread. */
     private CpuExit pendingExit;
     private AddressSpace space;
 
-    private UnicornCpu(ConsoleSink console) {
+    private UnicornCpu(ConsoleSink console, InterruptWiring wiring) {
         this.semihosting = new Semihosting(Objects.requireNonNull(console, "console"));
+        this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57();
         try {
+            if (wiring != null) {
+                this.timer = new GenericTimerBinding(engine, wiring.timers());
+                engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
+                this.alarm = new DeadlineAlarm("virtflash-cpu-deadline", this::deadlinePassed);
+            } else {
+                this.timer = null;
+                this.alarm = null;
+            }
             this.stopper = new PreciseStopper(engine);
             this.faults = new RomDeviceMapping.Faults() {
                 @Override
@@ -116,7 +187,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     UnicornCpu.this.hostError(message, cause);
                 }
             };
+            // Before any ROM device adds its own TLB-fill hook: this one answers every other address.
+            engine.hookTlbFill((uc, vaddr, type, result, userData) -> identityFill(vaddr, result), 1, 0);
             engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
+            engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
             engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
                     (uc, type, address, size, value, userData) -> onUnmapped(type, address, size), 1, 0);
             engine.hookMemory(UC_HOOK_MEM_WRITE_PROT,
@@ -124,6 +198,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             engine.hookMemory(UC_HOOK_MEM_FETCH_PROT,
                     (uc, type, address, size, value, userData) -> onFetchProtected(address, size), 1, 0);
             this.pageSize = engine.pageSize();
+            // Unicorn's A57 keeps EL2 and EL3 but starts at EL1 with SCR_EL3 = 0, i.e. RW = 0: QEMU then treats EL1
+            // as AArch32 for exception returns, and every ERET to EL1 becomes an illegal return that sets PSTATE.IL
+            // (the first ERET of an exception handler at EL1 does that). An AArch64 EL1 needs SCR_EL3.RW = 1.
+            engine.scrEl3(engine.scrEl3() | UnicornEngine.SCR_RW);
             engine.pc(RESET_PC);
             this.initialPstate = engine.pstate();
             this.powerOnState = engine.saveContext();
@@ -146,8 +224,16 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * @throws UnicornException         if Unicorn refuses a mapping
      */
     public static UnicornCpu create(AddressSpace space, ConsoleSink console) {
+        return create(space, console, null);
+    }
+
+    /**
+     * Like {@link #create(AddressSpace, ConsoleSink)}, with the core's interrupt inputs and timers connected to
+     * {@code wiring} (null for none).
+     */
+    public static UnicornCpu create(AddressSpace space, ConsoleSink console, InterruptWiring wiring) {
         Objects.requireNonNull(space, "space");
-        UnicornCpu cpu = new UnicornCpu(console);
+        UnicornCpu cpu = new UnicornCpu(console, wiring);
         try {
             space.addListener(cpu);
             cpu.space = space;
@@ -241,6 +327,28 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
+    /**
+     * The TLB fill of every page outside ROM devices: identity-mapped with all permissions (Unicorn then checks the
+     * region's own permissions). Without this hook, Unicorn's virtual TLB gives a page only the permission of the
+     * access that missed, so a page that is read and written in turn (the stack, any data) misses the TLB on every
+     * change of direction, and each store miss then takes Unicorn's slow path for dirty tracking (measured: a quarter
+     * of AAVMF's boot time in {@code tlb_set_dirty} and TLB refills). ROM devices are left to their own hooks.
+     */
+    private boolean identityFill(long vaddr, long result) {
+        try {
+            if (!roms.isEmpty() && rom(vaddr) != null) {
+                return false;
+            }
+            com.sun.jna.Pointer entry = new com.sun.jna.Pointer(result);
+            entry.setLong(TLB_ENTRY_PADDR_OFFSET, vaddr);
+            entry.setInt(TLB_ENTRY_PERMS_OFFSET, UC_PROT_ALL);
+            return true;
+        } catch (Throwable t) {
+            hostError("TLB fill at 0x" + Long.toHexString(vaddr) + " failed: " + t, t);
+            return false;
+        }
+    }
+
     /** The ROM device at guest address {@code address}, or null. */
     private RomDeviceMapping rom(long address) {
         for (RomDeviceMapping r : roms) {
@@ -281,6 +389,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 throw new IllegalStateException("CPU already running on thread '" + runner.getName() + "'");
             }
             runner = Thread.currentThread();
+            running = runner;
             externalStop.set(null);
         }
         Thread watchdog = limit == null ? null : startWatchdog(limit);
@@ -292,7 +401,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             synchronized (lock) {
                 runner = null;
+                running = null;
                 lock.notifyAll();
+            }
+            if (alarm != null) {
+                alarm.arm(DeadlineAlarm.NEVER);
             }
         }
     }
@@ -313,6 +426,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 if (!closed && runner == cpuThread) {
                     externalStop.compareAndSet(null, ExternalStop.TIMEOUT);
                     stopper.request();
+                    LockSupport.unpark(cpuThread);
                 }
             }
         }, "virtflash-cpu-time-limit");
@@ -323,30 +437,249 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private CpuExit loop(Duration limit) {
         pendingExit = null;
-        stopper.clear();
-        long pc = engine.pc();
         while (true) {
+            // Requests made before this point are answered by the state checks below; a request made after it
+            // stops the next run at its first block.
+            stopper.clear();
+            if (flushTranslations) {
+                flushTranslations = false;
+                engine.flushTranslations();
+            }
             for (RomDeviceMapping rom : roms) {
                 rom.switchIfPending();
             }
             ExternalStop stop = externalStop.getAndSet(null);
             if (stop != null) {
-                return stop == ExternalStop.TIMEOUT ? new CpuExit.Timeout(new GuestAddress(pc), limit)
-                        : new CpuExit.Stopped(new GuestAddress(pc));
+                GuestAddress pc = new GuestAddress(engine.pc());
+                return stop == ExternalStop.TIMEOUT ? new CpuExit.Timeout(pc, limit) : new CpuExit.Stopped(pc);
             }
-            int err = engine.start(pc, NEVER_REACHED);
-            stopper.clear();
+            if (wiring != null) {
+                serviceInterrupts();
+            }
+            inEngine = true;
+            int err;
+            try {
+                err = engine.start(engine.pc(), NEVER_REACHED);
+            } finally {
+                inEngine = false;
+            }
+            boolean requested = stopper.requested();
             CpuExit exit = pendingExit;
             if (exit != null) {
                 pendingExit = null;
                 LOG.debug("run ended: {}", exit.describe());
                 return exit;
             }
-            pc = engine.pc();
+            long pc = engine.pc();
             if (err != UC_ERR_OK) {
                 return new CpuExit.HostError(String.format("Unicorn stopped at pc 0x%x: %s (uc_err %d)", pc,
                         uc_strerror(err), err), null);
             }
+            // A run that ended with no stop request and no exit ended at a WFI (Unicorn returns with PC after it).
+            if (!requested && wiring != null && instructionAt(pc - 4) == (WFI & 0xFFFF_FFFFL)) {
+                waitForInterrupt();
+            }
+        }
+    }
+
+    /**
+     * At a precise stop: brings timers and devices up to now, takes an asserted and unmasked interrupt, and arms the
+     * deadline alarm for the next event. An asserted but masked input makes the next run stop after its first
+     * block, to look at the mask again (MSR DAIFClr, MSR DAIF and ERET all end their block); after
+     * {@link #MASKED_PRECISE_POLLS} such stops in a row, the alarm looks again instead, at intervals growing from
+     * {@link #MASKED_POLL_MIN_NANOS} to {@link #MASKED_POLL_MAX_NANOS}.
+     */
+    private void serviceInterrupts() {
+        long now = System.nanoTime();
+        timer.refresh(now);
+        wiring.poll(now);
+        boolean irq = wiring.irq();
+        boolean fiq = wiring.fiq();
+        long nextLook = Long.MAX_VALUE;
+        boolean masked = false;
+        if (irq || fiq) {
+            long pstate = engine.pstate();
+            boolean takeFiq = fiq && (pstate & ExceptionEntry.PSTATE_F) == 0;
+            boolean takeIrq = irq && (pstate & ExceptionEntry.PSTATE_I) == 0;
+            if (takeFiq || takeIrq) {
+                if (ExceptionEntry.enterInterrupt(engine, takeFiq)) {
+                    interruptsTaken++;
+                }
+            } else if (((pstate >>> 2) & 3) <= 1) {
+                masked = true;
+                maskedPolls++;
+                if (maskedStreak < MASKED_PRECISE_POLLS) {
+                    // Short critical sections: catch the unmasking instruction exactly.
+                    maskedStreak++;
+                    maskedInterval = MASKED_POLL_MIN_NANOS;
+                    stopper.requestAfter(engine.pc());
+                } else {
+                    // A long masked stretch (firmware writing flash with IRQs off, a loop of a few blocks): look
+                    // again at growing intervals, so that it runs at full speed while still taking the interrupt
+                    // soon after it is unmasked.
+                    nextLook = now + maskedInterval;
+                    maskedInterval = Math.min(2 * maskedInterval, MASKED_POLL_MAX_NANOS);
+                }
+            }
+        }
+        if (!masked) {
+            maskedStreak = 0;
+        }
+        alarm.arm(Math.min(nextLook, Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
+    }
+
+    /**
+     * The guest executed WFI: sleeps until an interrupt input is asserted (masked or not, as on hardware), a timer or
+     * device deadline brings one, or an external stop is requested. {@link #wake()} makes it look again.
+     */
+    private void waitForInterrupt() {
+        waitsForInterrupt++;
+        alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
+        while (externalStop.get() == null) {
+            long now = System.nanoTime();
+            timer.refresh(now);
+            wiring.poll(now);
+            if (wiring.irq() || wiring.fiq()) {
+                return;
+            }
+            long deadline = Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos());
+            if (deadline - now <= 0) {
+                continue;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                // park would return at once forever: end the run as if stopped
+                externalStop.compareAndSet(null, ExternalStop.REQUEST);
+                return;
+            }
+            LockSupport.parkNanos(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
+        }
+    }
+
+    /** The alarm thread: the next timer or device event is due. */
+    private void deadlinePassed() {
+        Thread t = running;
+        if (t != null) {
+            stopper.request();
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * A device changed the interrupt controller's outputs, or when its next event is due
+     * ({@link InterruptWiring#nextEventNanos()}). On the CPU thread while the guest runs (a device access), this asks
+     * for a precise stop so the inputs and deadlines are looked at before the next block; at other times they are
+     * looked at before the guest runs again anyway. From another thread it is the same as {@link #wake()}.
+     */
+    public void interruptInputsChanged() {
+        Thread t = running;
+        if (t == Thread.currentThread()) {
+            if (inEngine) {
+                stopper.request();
+            }
+        } else {
+            wake();
+        }
+    }
+
+    /**
+     * Something outside the CPU thread has news for the devices (for example console input arrived): a CPU sleeping
+     * in WFI polls its devices again, and a running CPU stops at the next block to do so. Safe from any thread;
+     * does nothing when the CPU is not running.
+     */
+    public void wake() {
+        Thread t = running;
+        if (t != null) {
+            stopper.request();
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */
+    public long interruptsTaken() {
+        return interruptsTaken;
+    }
+
+    /** How many WFI instructions made the CPU wait for an interrupt. */
+    public long waitsForInterrupt() {
+        return waitsForInterrupt;
+    }
+
+    /** How many times an asserted interrupt input was found masked at a stop. */
+    public long maskedInterruptPolls() {
+        return maskedPolls;
+    }
+
+    /** How many guest writes to the EL1 timer registers were handled (0 without an {@link InterruptWiring}). */
+    public long timerRegisterWrites() {
+        return timer == null ? 0 : timer.writes();
+    }
+
+    private static int sysKey(int op1, int crm, int op2) {
+        return op1 << 8 | crm << 4 | op2;
+    }
+
+    /**
+     * The SYS hook (cache and TLB maintenance). Unicorn 2.1.1 misses some changes to memory that holds translated
+     * code: its DC ZVA zeroes the block through the host pointer without dropping code translated from it
+     * (measured), and AAVMF, which zeroes with DC ZVA and loads new drivers where old ones were, then ran stale code
+     * and jumped to 0xFFFF_FFFF_FFFF_FFFF before {@code Shell>}. So the binding drops translations where the
+     * architecture says code may have changed: the block of a DC ZVA, the line of an IC IVAU (which the architecture
+     * requires after writing code), and everything at an IC IALLU(IS) (at the next precise stop, not inside the
+     * running block). Unicorn then carries out the instruction itself.
+     */
+    private int onSys(long cp) {
+        try {
+            systemInstructions++;
+            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
+            if (p.getInt(CP_CRN) != CACHE_CRN) {
+                return 0;
+            }
+            int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
+            if (key == DC_ZVA) {
+                long block = p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES;
+                engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+            } else if (key == IC_IVAU) {
+                long line = p.getLong(CP_VAL) & -ICACHE_LINE_BYTES;
+                engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+            } else if (key == IC_IALLU || key == IC_IALLUIS) {
+                flushTranslations = true;
+                stopper.request();
+            }
+            return 0;
+        } catch (Throwable t) {
+            hostError("handling a guest cache maintenance instruction failed: " + t, t);
+            return 1;
+        }
+    }
+
+    /** How many SYS instructions (cache and TLB maintenance) the guest executed. */
+    public long systemInstructions() {
+        return systemInstructions;
+    }
+
+    /** The MSR hook: timer registers go to the timer binding; everything else stays with Unicorn. */
+    private int onMsr(long cp) {
+        try {
+            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
+            int op0 = p.getInt(CP_OP0);
+            int op1 = p.getInt(CP_OP1);
+            int crn = p.getInt(CP_CRN);
+            int crm = p.getInt(CP_CRM);
+            int op2 = p.getInt(CP_OP2);
+            if (crn != 14) {
+                return 0; // fast path: not a generic-timer register
+            }
+            if (!timer.write(op0, op1, crn, crm, op2, p.getLong(CP_VAL))) {
+                return 0;
+            }
+            // A new compare value or enable bit moves the next deadline (the line itself, if it rose, already
+            // asked for a stop through the interrupt controller).
+            long now = System.nanoTime();
+            alarm.arm(Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos()));
+            return 1;
+        } catch (Throwable t) {
+            hostError("handling a guest MSR failed: " + t, t);
+            return 1;
         }
     }
 
@@ -359,6 +692,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             if (!closed && runner != null) {
                 externalStop.compareAndSet(null, ExternalStop.REQUEST);
                 stopper.request();
+                LockSupport.unpark(runner);
             }
         }
     }
@@ -589,6 +923,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
         }
         engine.restoreContext(powerOnState);
+        if (timer != null) {
+            timer.invalidate();
+        }
     }
 
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */
@@ -616,6 +953,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             while (runner != null) {
                 externalStop.compareAndSet(null, ExternalStop.REQUEST);
                 stopper.request();
+                LockSupport.unpark(runner);
                 try {
                     lock.wait(100);
                 } catch (InterruptedException e) {
@@ -627,6 +965,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
         if (space != null) {
             space.removeListener(this);
+        }
+        if (alarm != null) {
+            alarm.close();
         }
         engine.close();
     }

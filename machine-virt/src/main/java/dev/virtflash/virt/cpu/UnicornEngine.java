@@ -13,17 +13,20 @@ import java.util.List;
  */
 final class UnicornEngine implements AutoCloseable {
 
-    /** CP_REG encodings (op0, op1, crn, crm, op2) of the system registers the binding needs. */
     /**
      * Size of Unicorn's translated-code buffer. Unicorn's default is 1 GiB, and all of it became resident here
      * (transparent huge pages). Firmware translates a few MiB of code; when the buffer fills, Unicorn flushes it and
      * translates again.
      */
     static final int TCG_BUFFER_BYTES = Integer.getInteger("virtflash.tcgBufferMiB", 16) << 20;
+    /** CP_REG encodings (op0, op1, crn, crm, op2) of the system registers the binding needs. */
     private static final int[] SPSR_EL1 = {3, 0, 4, 0, 0};
     private static final int[] SPSR_EL2 = {3, 4, 4, 0, 0};
     private static final int[] SPSR_EL3 = {3, 6, 4, 0, 0};
     private static final int[] MIDR_EL1 = {3, 0, 0, 0, 0};
+    private static final int[] SCR_EL3 = {3, 6, 1, 1, 0};
+    /** SCR_EL3.RW: the next lower EL (EL2, or EL1 without EL2) is AArch64. */
+    static final long SCR_RW = 1L << 10;
 
     private final long handle;
     private final long[] one = new long[1];
@@ -70,13 +73,19 @@ final class UnicornEngine implements AutoCloseable {
     // ---- registers ----
 
     long reg(int regid) {
-        UnicornException.check(uc_reg_read(handle, regid, one), "uc_reg_read(" + regid + ")");
+        int err = uc_reg_read(handle, regid, one);
+        if (err != UC_ERR_OK) { // the message is built only on failure: registers are read at every stop
+            throw new UnicornException("uc_reg_read(" + regid + ")", err);
+        }
         return one[0];
     }
 
     void reg(int regid, long value) {
         one[0] = value;
-        UnicornException.check(uc_reg_write(handle, regid, one), "uc_reg_write(" + regid + ")");
+        int err = uc_reg_write(handle, regid, one);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_write(" + regid + ")", err);
+        }
     }
 
     static int xRegId(int n) {
@@ -168,6 +177,14 @@ final class UnicornEngine implements AutoCloseable {
         return sysReg(MIDR_EL1);
     }
 
+    long scrEl3() {
+        return sysReg(SCR_EL3);
+    }
+
+    void scrEl3(long value) {
+        sysReg(SCR_EL3, value);
+    }
+
     private static int[] spsrEncoding(int el) {
         switch (el) {
             case 1:
@@ -181,16 +198,26 @@ final class UnicornEngine implements AutoCloseable {
         }
     }
 
-    private long sysReg(int[] enc) {
+    /** A system register by its encoding {op0, op1, crn, crm, op2}, as the host sees it (raw, no side effects). */
+    long sysReg(int[] enc) {
         fillCpReg(enc, 0);
-        UnicornException.check(uc_reg_read(handle, UC_ARM64_REG_CP_REG, cpReg), "uc_reg_read(CP_REG " + str(enc) + ")");
+        int err = uc_reg_read(handle, UC_ARM64_REG_CP_REG, cpReg);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_read(CP_REG " + str(enc) + ")", err);
+        }
         return cpReg[3];
     }
 
-    private void sysReg(int[] enc, long value) {
+    /**
+     * Writes a system register by its encoding. Unicorn uses the register's raw write where it has one (the whole
+     * field is stored, read-only bits included), else its guest write function.
+     */
+    void sysReg(int[] enc, long value) {
         fillCpReg(enc, value);
-        UnicornException.check(uc_reg_write(handle, UC_ARM64_REG_CP_REG, cpReg),
-                "uc_reg_write(CP_REG " + str(enc) + ")");
+        int err = uc_reg_write(handle, UC_ARM64_REG_CP_REG, cpReg);
+        if (err != UC_ERR_OK) {
+            throw new UnicornException("uc_reg_write(CP_REG " + str(enc) + ")", err);
+        }
     }
 
     private void fillCpReg(int[] enc, long value) {
@@ -225,8 +252,10 @@ final class UnicornEngine implements AutoCloseable {
 
     /** Drops code translated from guest addresses {@code [begin, end)}. */
     void removeTranslations(long begin, long end) {
-        UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end),
-                String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end));
+        int err = uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end);
+        if (err != UC_ERR_OK) { // called for every DC ZVA and IC IVAU: no message unless it fails
+            throw new UnicornException(String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end), err);
+        }
     }
 
     /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */
@@ -288,6 +317,24 @@ final class UnicornEngine implements AutoCloseable {
         long[] out = new long[1];
         UnicornException.check(uc_hook_add(handle, out, UC_HOOK_TLB_FILL, callback, 0, begin, end),
                 String.format("uc_hook_add(TLB_FILL, 0x%x, 0x%x)", begin, end));
+        keep(callback);
+        return out[0];
+    }
+
+    /** A hook on every guest MSR to a system register (op0 2 or 3), anywhere. */
+    long hookMsr(HookSys callback) {
+        return hookSystemInstruction(callback, UC_ARM64_INS_MSR, "MSR");
+    }
+
+    /** A hook on every guest SYS instruction (op0 1: DC, IC, TLBI, AT), anywhere. */
+    long hookSys(HookSys callback) {
+        return hookSystemInstruction(callback, UC_ARM64_INS_SYS, "SYS");
+    }
+
+    private long hookSystemInstruction(HookSys callback, int instruction, String name) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_INSN, callback, 0, 1, 0, instruction),
+                "uc_hook_add(INSN, " + name + ")");
         keep(callback);
         return out[0];
     }

@@ -45,6 +45,7 @@ public final class UnicornLibrary {
 
     // uc_hook_type
     static final int UC_HOOK_INTR = 1;
+    static final int UC_HOOK_INSN = 1 << 1;
     static final int UC_HOOK_BLOCK = 1 << 3;
     static final int UC_HOOK_MEM_READ_UNMAPPED = 1 << 4;
     static final int UC_HOOK_MEM_WRITE_UNMAPPED = 1 << 5;
@@ -102,6 +103,10 @@ public final class UnicornLibrary {
     static final int UC_ARM64_REG_VBAR_EL0 = 286;
     static final int UC_ARM64_REG_CP_REG = 290;
 
+    // uc_arm64_insn, the instruction a UC_HOOK_INSN hook is for (MRS is 1: not hooked, see UnicornCpu)
+    static final int UC_ARM64_INS_MSR = 2;
+    static final int UC_ARM64_INS_SYS = 3;
+
     /**
      * {@code uc_arm64_cp_reg} {crn, crm, op0, op1, op2 (u32 each), val (u64 at byte 24)}: 32 bytes, handed over as
      * four longs (little-endian host): [0] = crn | crm << 32, [1] = op0 | op1 << 32, [2] = op2, [3] = val.
@@ -149,6 +154,15 @@ public final class UnicornLibrary {
      */
     interface TlbFill extends Callback {
         boolean invoke(long uc, long vaddr, int type, long result, long userData);
+    }
+
+    /**
+     * {@code uint32_t (*uc_cb_insn_sys_t)(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud)}:
+     * an MRS/MSR with op0 2 or 3, or a SYS with op0 1 (cache and TLB maintenance); {@code cp} points at the encoding
+     * and the value of Xt (for MSR and SYS); returning non-zero skips the instruction.
+     */
+    interface HookSys extends Callback {
+        int invoke(long uc, int reg, long cp, long userData);
     }
 
     /** {@code uint64_t (*uc_cb_mmio_read_t)(uc_engine *uc, uint64_t offset, unsigned size, void *user_data)}. */
@@ -215,6 +229,10 @@ public final class UnicornLibrary {
 
     static native int uc_hook_add(long uc, long[] hook, int type, TlbFill callback, long userData,
                                   long begin, long end);
+
+    /** UC_HOOK_INSN: the instruction id is one more variadic argument. */
+    static native int uc_hook_add(long uc, long[] hook, int type, HookSys callback, long userData,
+                                  long begin, long end, int instruction);
 
     /** A native function pointer as the callback: no Java upcall at all. */
     static native int uc_hook_add(long uc, long[] hook, int type, long callback, long userData,

@@ -10,9 +10,19 @@
  * emulated here because Unicorn reports those instructions as exceptions. Undefined instructions, SVC and BRK are
  * taken into the guest's own vector table (Unicorn never enters it itself).
  *
+ * <p>Interrupts, when the board connects an {@link dev.virtflash.virt.cpu.InterruptWiring}: guest writes to the EL1
+ * timer registers are intercepted (MSR hook) and mirrored into Unicorn's own fields so that reads stay native
+ * ({@code GenericTimerBinding}); at every precise stop the CPU takes an asserted, unmasked IRQ or FIQ into the guest's
+ * EL1 vector table; a per-CPU deadline thread stops the CPU when the next timer or device event is due; WFI sleeps
+ * until then. Code the guest changes is dropped from Unicorn's translation cache at DC ZVA, IC IVAU and IC IALLU(IS)
+ * (Unicorn 2.1.1 alone misses DC ZVA).
+ *
  * <p>What it does not do:
  * <ul>
- *   <li>No interrupts: no IRQ/FIQ delivery, no GIC, no generic-timer interrupts. {@code WFI} returns at once.</li>
+ *   <li>Without an {@code InterruptWiring}: no interrupts at all, and {@code WFI} returns at once. With one: no
+ *   routing of IRQ/FIQ to EL2/EL3 (they go to EL1), no SError, no EL2/secure timers; an interrupt that stays masked
+ *   for long is looked at after every block for 64 stops, then at intervals of 50 us to 1 ms, so it may be taken up to
+ *   1 ms after a long masked stretch ends.</li>
  *   <li>One core only; no SMP, no PSCI CPU_ON.</li>
  *   <li>Identity-mapped guests only: virtual-TLB mode (needed for firmware that turns the MMU on) treats every
  *   virtual address as physical, so page tables are ignored. U-Boot and EDK2 identity-map; a guest that does not

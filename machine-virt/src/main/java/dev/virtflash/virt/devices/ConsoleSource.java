@@ -10,6 +10,14 @@ public interface ConsoleSource {
     /** The next received byte (0-255), or {@link #NO_INPUT}. */
     int poll();
 
+    /**
+     * Asks to be told, from the thread that feeds this source, when bytes arrive, so that a CPU sleeping in WFI can
+     * take them in at once (a board sets one listener; a new one replaces it). The default tells nobody: the board
+     * then sees input at its next timer tick or device access.
+     */
+    default void setInputListener(Runnable listener) {
+    }
+
     /** A source that never has input. */
     static ConsoleSource none() {
         return () -> NO_INPUT;

@@ -10,11 +10,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class QueueConsoleSource implements ConsoleSource {
 
     private final ConcurrentLinkedQueue<Byte> queue = new ConcurrentLinkedQueue<>();
+    private volatile Runnable listener;
 
     /** Queues {@code len} bytes of {@code b} from {@code off}. */
     public void offer(byte[] b, int off, int len) {
         for (int i = 0; i < len; i++) {
             queue.add(b[off + i]);
+        }
+        Runnable l = listener;
+        if (l != null && len > 0) {
+            l.run();
         }
     }
 
@@ -27,6 +32,11 @@ public final class QueueConsoleSource implements ConsoleSource {
     /** Bytes still waiting. */
     public int pending() {
         return queue.size();
+    }
+
+    @Override
+    public void setInputListener(Runnable listener) {
+        this.listener = listener;
     }
 
     @Override

@@ -11,19 +11,20 @@ import java.util.random.RandomGenerator;
  * {@code totalsize} is the 1 MiB buffer QEMU allocates ({@link #BLOB_SIZE}), so {@code 0x4000_0000-0x400F_FFFF} is
  * taken, as on QEMU.
  *
- * <p>Nodes: the root, {@code /chosen}, {@code /memory@40000000}, {@code /cpus} (one Cortex-A57 with QEMU's
- * {@code cpu-map}), {@code /psci} (when the CPU offers PSCI over HVC), {@code /flash@0} (one node for both banks,
- * bank-width 4), {@code /apb-pclk} and {@code /pl011@9000000}. Their properties and values are those of QEMU 7.2's
- * {@code -M virt,dumpdtb=} for a 1-CPU Cortex-A57 machine with GICv2 and secure=off (a test compares them), with
- * these deliberate differences:
+ * <p>Nodes: the root (with {@code interrupt-parent} = the GIC), {@code /chosen}, {@code /memory@40000000},
+ * {@code /cpus} (one Cortex-A57 with QEMU's {@code cpu-map}), {@code /psci} (when the CPU offers PSCI over HVC),
+ * {@code /intc@8000000} (GICv2: distributor and CPU interface), {@code /timer} (the four generic-timer PPIs),
+ * {@code /flash@0} (one node for both banks, bank-width 4), {@code /apb-pclk}, {@code /pl011@9000000} and
+ * {@code /pl031@9010000}. Their properties and values are those of QEMU 7.2's {@code -M virt,dumpdtb=} for a 1-CPU
+ * Cortex-A57 machine with GICv2 and secure=off (a test compares them), with these deliberate differences:
  * <ul>
- *   <li><b>No interrupt properties.</b> There is no GIC, so there is no {@code /intc} node for the root's
- *       {@code interrupt-parent} to point at, and the PL011's {@code interrupts} could not be resolved. A phandle to
- *       a missing node is an invalid tree (dtc and Linux reject it), while a device without {@code interrupts} is
- *       valid: its driver polls. Both properties are left out and come back with the GIC.</li>
- *   <li><b>Absent nodes.</b> {@code /intc}, {@code /timer}, {@code /pmu}, {@code /pl031}, {@code /fw-cfg},
- *       {@code /virtio_mmio@...}, {@code /pcie}, {@code /platform-bus} and {@code /gpio-keys} describe devices
- *       this board does not emulate; a node for a missing device would send the guest to unassigned memory.</li>
+ *   <li><b>No {@code v2m@8020000} under {@code /intc}.</b> The GICv2m MSI frame is not emulated, and only PCIe
+ *       (absent too) would use it. The {@code /intc} node itself keeps QEMU's {@code #address-cells},
+ *       {@code #size-cells} and {@code ranges}, which are harmless without children.</li>
+ *   <li><b>Absent nodes.</b> {@code /pmu}, {@code /fw-cfg}, {@code /virtio_mmio@...}, {@code /pcie},
+ *       {@code /platform-bus} and {@code /gpio-keys} describe devices this board does not emulate; a node for a
+ *       missing device would send the guest to unassigned memory. AAVMF and U-Boot boot without them (measured,
+ *       {@code docs/firmware-devices.md}).</li>
  *   <li><b>{@code /chosen}</b> has {@code stdout-path}, and, like QEMU, 32 bytes of {@code rng-seed} and an 8-byte
  *       {@code kaslr-seed}, drawn from the {@link Builder#random(RandomGenerator) random source} (a
  *       {@link SecureRandom} unless a test passes a seeded one). We keep them because firmware passes them on to
@@ -60,6 +61,21 @@ public final class VirtDeviceTree {
 
     /** Bytes of {@code /chosen/rng-seed}, as QEMU. */
     public static final int RNG_SEED_BYTES = 32;
+
+    /** The path of the interrupt controller. */
+    public static final String GIC_PATH = "/intc@" + Long.toHexString(VirtMemoryMap.GIC_DIST.base());
+    /** The path of the RTC. */
+    public static final String RTC_PATH = "/pl031@" + Long.toHexString(VirtMemoryMap.RTC.base());
+    /** First cell of a GIC interrupt specifier: a shared peripheral interrupt. */
+    public static final int GIC_FDT_IRQ_TYPE_SPI = 0;
+    /** First cell of a GIC interrupt specifier: a private peripheral interrupt. */
+    public static final int GIC_FDT_IRQ_TYPE_PPI = 1;
+    /** Third cell: level-sensitive, active high. */
+    public static final int IRQ_TYPE_LEVEL_HIGH = 4;
+    /** Third cell of a PPI on GICv2: the mask of CPUs it goes to (bits 15:8), here the one CPU. */
+    public static final int GIC_FDT_IRQ_PPI_CPU_MASK_1CPU = 1 << 8;
+    /** The generic-timer PPIs in {@code /timer} order (secure EL1, non-secure EL1, virtual, EL2), as PPI numbers. */
+    private static final int[] TIMER_PPIS = {13, 14, 11, 10};
 
     private final long ramSize;
     private final boolean psci;
@@ -117,8 +133,10 @@ public final class VirtDeviceTree {
         FdtBuilder fdt = new FdtBuilder();
         int clockPhandle = fdt.allocatePhandle();
         int cpuPhandle = fdt.allocatePhandle();
+        int gicPhandle = fdt.allocatePhandle();
 
         fdt.beginNode("");
+        fdt.propertyCells("interrupt-parent", gicPhandle);
         fdt.propertyString("compatible", MODEL);
         fdt.propertyString("model", MODEL);
         fdt.propertyCells("#address-cells", 2);
@@ -130,9 +148,12 @@ public final class VirtDeviceTree {
         if (psci) {
             psci(fdt);
         }
+        gic(fdt, gicPhandle);
+        timer(fdt);
         flash(fdt);
         apbClock(fdt, clockPhandle);
         uart(fdt, clockPhandle);
+        rtc(fdt, clockPhandle);
 
         fdt.endNode();
         return fdt.build(BLOB_SIZE);
@@ -208,6 +229,46 @@ public final class VirtDeviceTree {
         fdt.propertyU64("reg", VirtMemoryMap.UART.base(), VirtMemoryMap.UART.size());
         fdt.propertyCells("clocks", clockPhandle, clockPhandle);
         fdt.propertyStrings("clock-names", "uartclk", "apb_pclk");
+        fdt.propertyCells("interrupts", GIC_FDT_IRQ_TYPE_SPI, VirtMemoryMap.UART.spi(), IRQ_TYPE_LEVEL_HIGH);
+        fdt.endNode();
+    }
+
+    private static void rtc(FdtBuilder fdt, int clockPhandle) {
+        fdt.beginNode(RTC_PATH.substring(1));
+        fdt.propertyStrings("compatible", "arm,pl031", "arm,primecell");
+        fdt.propertyU64("reg", VirtMemoryMap.RTC.base(), VirtMemoryMap.RTC.size());
+        fdt.propertyCells("interrupts", GIC_FDT_IRQ_TYPE_SPI, VirtMemoryMap.RTC.spi(), IRQ_TYPE_LEVEL_HIGH);
+        fdt.propertyCells("clocks", clockPhandle);
+        fdt.propertyString("clock-names", "apb_pclk");
+        fdt.endNode();
+    }
+
+    private static void gic(FdtBuilder fdt, int phandle) {
+        fdt.beginNode(GIC_PATH.substring(1));
+        fdt.propertyCells("#interrupt-cells", 3);
+        fdt.propertyEmpty("interrupt-controller");
+        fdt.propertyCells("#address-cells", 2);
+        fdt.propertyCells("#size-cells", 2);
+        fdt.propertyEmpty("ranges");
+        fdt.propertyString("compatible", "arm,cortex-a15-gic");
+        fdt.propertyU64("reg", VirtMemoryMap.GIC_DIST.base(), VirtMemoryMap.GIC_DIST.size(),
+                VirtMemoryMap.GIC_CPU.base(), VirtMemoryMap.GIC_CPU.size());
+        fdt.phandle(phandle);
+        fdt.endNode();
+    }
+
+    private static void timer(FdtBuilder fdt) {
+        fdt.beginNode("timer");
+        fdt.propertyStrings("compatible", "arm,armv8-timer", "arm,armv7-timer");
+        fdt.propertyEmpty("always-on");
+        int flags = GIC_FDT_IRQ_PPI_CPU_MASK_1CPU | IRQ_TYPE_LEVEL_HIGH;
+        int[] cells = new int[3 * TIMER_PPIS.length];
+        for (int i = 0; i < TIMER_PPIS.length; i++) {
+            cells[3 * i] = GIC_FDT_IRQ_TYPE_PPI;
+            cells[3 * i + 1] = TIMER_PPIS[i];
+            cells[3 * i + 2] = flags;
+        }
+        fdt.propertyCells("interrupts", cells);
         fdt.endNode();
     }
 }

@@ -42,12 +42,17 @@ class VirtDeviceTreeTest {
         Map<String, Map<String, String>> n = decompile(VirtDeviceTree.builder().build().blob());
         assertEquals(List.of("/", "/chosen", "/memory@40000000", "/cpus", "/cpus/cpu-map", "/cpus/cpu-map/socket0",
                 "/cpus/cpu-map/socket0/cluster0", "/cpus/cpu-map/socket0/cluster0/core0", "/cpus/cpu@0", "/psci",
-                "/flash@0", "/apb-pclk", "/pl011@9000000"), List.copyOf(n.keySet()));
+                "/intc@8000000", "/timer", "/flash@0", "/apb-pclk", "/pl011@9000000", "/pl031@9010000"),
+                List.copyOf(n.keySet()));
         assertEquals("<0x00 0x00 0x00 0x4000000 0x00 0x4000000 0x00 0x4000000>", n.get("/flash@0").get("reg"));
         assertEquals("<0x04>", n.get("/flash@0").get("bank-width"));
         assertEquals("\"/pl011@9000000\"", n.get("/chosen").get("stdout-path"));
-        assertFalse(n.get("/").containsKey("interrupt-parent"));
-        assertFalse(n.get("/pl011@9000000").containsKey("interrupts"));
+        assertEquals(n.get("/intc@8000000").get("phandle"), n.get("/").get("interrupt-parent"));
+        assertEquals("<0x00 0x8000000 0x00 0x10000 0x00 0x8010000 0x00 0x10000>", n.get("/intc@8000000").get("reg"));
+        assertEquals("<0x00 0x01 0x04>", n.get("/pl011@9000000").get("interrupts"), "SPI 1, level-high");
+        assertEquals("<0x00 0x02 0x04>", n.get("/pl031@9010000").get("interrupts"), "SPI 2, level-high");
+        assertEquals("<0x01 0x0d 0x104 0x01 0x0e 0x104 0x01 0x0b 0x104 0x01 0x0a 0x104>",
+                n.get("/timer").get("interrupts"), "PPIs 13, 14, 11, 10 for the one CPU, level-high");
     }
 
     @Test
