@@ -13,12 +13,8 @@ import java.util.List;
  */
 final class UnicornEngine implements AutoCloseable {
 
-    /**
-     * Size of Unicorn's translated-code buffer. Unicorn's default is 1 GiB, and all of it became resident here
-     * (transparent huge pages). Firmware translates a few MiB of code; when the buffer fills, Unicorn flushes it and
-     * translates again.
-     */
-    static final int TCG_BUFFER_BYTES = Integer.getInteger("virtflash.tcgBufferMiB", 16) << 20;
+    /** Size of Unicorn's translated-code buffer: {@link UnicornCpu#TRANSLATION_BUFFER_MIB}. */
+    static final int TCG_BUFFER_BYTES = UnicornCpu.TRANSLATION_BUFFER_MIB << 20;
     /** CP_REG encodings (op0, op1, crn, crm, op2) of the system registers the binding needs. */
     private static final int[] SPSR_EL1 = {3, 0, 4, 0, 0};
     private static final int[] SPSR_EL2 = {3, 4, 4, 0, 0};

@@ -5,6 +5,7 @@ import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cli.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
+import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSource;
 import dev.virtflash.virt.testing.ConsoleLog;
 import java.io.IOException;
@@ -157,7 +158,7 @@ public final class Density {
             }
             closeAll(machines);
             long rssAfter = Residency.process().vmRss();
-            return new Result(boards, Integer.getInteger("virtflash.tcgBufferMiB", 16), rssBefore, rssOne, rssAll,
+            return new Result(boards, UnicornCpu.TRANSLATION_BUFFER_MIB, rssBefore, rssOne, rssAll,
                     rssAfter, flash / boards, failures, time);
         } finally {
             closeAll(machines);
