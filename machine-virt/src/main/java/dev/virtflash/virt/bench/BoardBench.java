@@ -57,7 +57,7 @@ public final class BoardBench {
 
     /** The parsed arguments. */
     record Options(int rounds, List<ImageKind> kinds, String payload, String qemu, List<String> javaOptions,
-                   boolean compare, boolean sweep, Path dir) {
+                   boolean compare, boolean sweep, Path dir, List<Firmware> firmware) {
     }
 
     public static void main(String[] args) {
@@ -69,7 +69,8 @@ public final class BoardBench {
     /**
      * Runs the benchmark; returns 0, 1 if a run failed or the two emulators disagreed, 2 for bad arguments.
      * Arguments: {@code [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--qemu PATH]
-     * [--java-options "FLAGS"] [--sweep | --sweep-only] [--dir DIR]}.
+     * [--java-options "FLAGS"] [--sweep | --sweep-only] [--dir DIR] [--firmware uboot,edk2 | --no-firmware]
+     * [--no-payload]}.
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         Options options;
@@ -108,11 +109,15 @@ public final class BoardBench {
 
     static String usage() {
         return String.join("\n",
-                "usage: virt bench board [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME]",
-                "                        [--qemu PATH] [--java-options \"FLAGS\"] [--sweep | --sweep-only] [--dir DIR]",
+                "usage: virt bench board [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--no-payload]",
+                "                        [--firmware uboot,edk2 | --no-firmware] [--qemu PATH] [--java-options \"FLAGS\"]",
+                "                        [--sweep | --sweep-only] [--dir DIR]",
                 "  runs payload NAME (default: default) in flash bank 0 with an empty bank 1, both images of each kind,",
                 "  in us (a JVM running virt with FLAGS, default: this JVM's flags) and in qemu-system-aarch64 -M virt;",
                 "  prints flash resident bytes, process RSS and launch-to-exit time (median of N rounds, default 5);",
+                "  then boots Debian's U-Boot to \"=>\" and AAVMF to \"Shell>\" in both, typing the keys a person would,",
+                "  and prints time and CPU time to the prompt, process RSS and flash resident bytes there;",
+                "  --no-payload skips the payload rows, --firmware picks the firmware rows, --no-firmware skips them;",
                 "  --sweep adds our RSS and time under other JVM flags and translation-buffer sizes",
                 "");
     }
@@ -126,6 +131,7 @@ public final class BoardBench {
         boolean compare = true;
         boolean sweep = false;
         Path dir = null;
+        List<Firmware> firmware = List.of(Firmware.values());
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -166,6 +172,19 @@ public final class BoardBench {
                     String flags = value(args, i++, arg).strip();
                     java = flags.isEmpty() ? List.of() : List.of(flags.split("\\s+"));
                     break;
+                case "--firmware":
+                    List<Firmware> picked = new ArrayList<>();
+                    for (String f : value(args, i++, arg).split(",")) {
+                        picked.add(Firmware.of(f.strip()));
+                    }
+                    firmware = List.copyOf(picked);
+                    break;
+                case "--no-firmware":
+                    firmware = List.of();
+                    break;
+                case "--no-payload":
+                    kinds = List.of();
+                    break;
                 case "--dir":
                     dir = Path.of(value(args, i++, arg));
                     break;
@@ -176,7 +195,7 @@ public final class BoardBench {
         if (java == null) {
             java = ManagementFactory.getRuntimeMXBean().getInputArguments();
         }
-        return new Options(rounds, kinds, payload, qemu, List.copyOf(java), compare, sweep, dir);
+        return new Options(rounds, kinds, payload, qemu, List.copyOf(java), compare, sweep, dir, firmware);
     }
 
     private static String value(List<String> args, int i, String option) {
@@ -189,12 +208,17 @@ public final class BoardBench {
     private int run(Path work) throws IOException {
         byte[] payload = payloads.load(options.payload()).orElseThrow();
         boolean ok = true;
-        out.printf(Locale.ROOT, "virt bench board: payload '%s' in flash bank 0, empty bank 1, 2 x 64 MiB;"
-                + " ours: java %s; QEMU: %s%n", options.payload(), String.join(" ", options.javaOptions()),
-                qemuVersion());
+        out.printf(Locale.ROOT, "virt bench board: %s; ours: java %s; QEMU: %s%n",
+                options.kinds().isEmpty() ? "firmware only"
+                        : "payload '" + options.payload() + "' in flash bank 0, empty bank 1, 2 x 64 MiB",
+                String.join(" ", options.javaOptions()), qemuVersion());
         if (options.compare()) {
             for (ImageKind kind : options.kinds()) {
                 ok &= compare(work, kind, payload);
+            }
+            FirmwareBench firmware = new FirmwareBench(options.rounds(), options.javaOptions(), options.qemu(), out);
+            for (Firmware f : options.firmware()) {
+                ok &= firmware.compare(work, f);
             }
         }
         if (options.sweep()) {
@@ -341,7 +365,7 @@ public final class BoardBench {
         }
     }
 
-    private static String javaExecutable() {
+    static String javaExecutable() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
@@ -369,7 +393,7 @@ public final class BoardBench {
         return total;
     }
 
-    private static String[] row(String metric, long ours, long qemu) {
+    static String[] row(String metric, long ours, long qemu) {
         return new String[] {metric, Sizes.human(ours), Sizes.human(qemu),
             qemu <= 0 ? "-" : String.format(Locale.ROOT, "%.4f", (double) ours / qemu)};
     }
@@ -417,7 +441,7 @@ public final class BoardBench {
         return s.strip().lines().findFirst().orElse("");
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -27,6 +27,10 @@ final class ProcessProbe implements AutoCloseable {
     record Sample(int samples, long maxVmRss, long lastVmRss, long vmHwm, long maxMappingRss, int mappingsFound) {
     }
 
+    private static final int UTIME_FIELD = 14;
+    private static final int STIME_FIELD = 15;
+    private static final long MILLIS_PER_TICK = 10;
+
     private final Path proc;
     private final long mappingSize;
     private final long intervalMillis;
@@ -48,12 +52,29 @@ final class ProcessProbe implements AutoCloseable {
      * @param intervalMillis time between samples
      */
     ProcessProbe(long pid, long mappingSize, long intervalMillis) {
+        this(pid, mappingSize, intervalMillis, true);
+    }
+
+    private ProcessProbe(long pid, long mappingSize, long intervalMillis, boolean start) {
         this.proc = Path.of("/proc", Long.toString(pid));
         this.mappingSize = mappingSize;
         this.intervalMillis = intervalMillis;
-        this.thread = new Thread(this::loop, "probe-" + pid);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.thread = start ? new Thread(this::loop, "probe-" + pid) : null;
+        if (start) {
+            this.thread.setDaemon(true);
+            this.thread.start();
+        }
+    }
+
+    /**
+     * One sample taken now, on the calling thread (for a process waiting at a prompt).
+     *
+     * @return the sample; {@code samples() == 0} if the process is gone
+     */
+    static Sample snapshot(long pid, long mappingSize) {
+        ProcessProbe probe = new ProcessProbe(pid, mappingSize, 0, false);
+        probe.sampleOnce();
+        return probe.result();
     }
 
     /** Samples at least once, then until stopped or the process is gone. */
@@ -128,11 +149,31 @@ final class ProcessProbe implements AutoCloseable {
     @Override
     public void close() {
         stop = true;
+        if (thread == null) {
+            return;
+        }
         try {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The CPU time (user + system, all threads) a live process has used so far, in milliseconds, or -1 if it is gone.
+     * Assumes the kernel's usual 100 clock ticks per second.
+     */
+    static long cpuMillis(long pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException e) {
+            return -1;
+        }
+        // Fields after the command name (which is in parentheses and may hold spaces): state is field 3,
+        // utime field 14 and stime field 15.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return (Long.parseLong(f[UTIME_FIELD - 3]) + Long.parseLong(f[STIME_FIELD - 3])) * MILLIS_PER_TICK;
     }
 
     /** A {@code Name:   123 kB} field of {@code status} in bytes, or -1 if absent. */

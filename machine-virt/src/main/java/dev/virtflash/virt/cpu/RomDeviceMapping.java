@@ -24,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * array code while the device answers with status words). That costs microseconds, where unmapping and remapping a
  * 64 MiB bank costs about 10 ms in Unicorn 2.1.1 (it flushes the TLB page by page).
  *
+ * <p>The drop itself walks the whole array view (0.25 to 1 ms for 64 MiB), and U-Boot's flash probe switches a
+ * thousand times without running a single instruction from the bank. So the drop happens only if code may have been
+ * translated from the array view since the last one: in array mode a data access gets a TLB entry without execute
+ * permission ({@link #DATA_FILL_PERMS}), so the first instruction fetched from a page always comes through the fill
+ * hook as a fetch, which marks the view dirty ({@code arrayCodeSinceDrop}). Every switch flushes the TLB, so no entry
+ * older than the last drop survives; blocks fetched through the command view are never cached.
+ *
  * <p>Timing follows the recipe measured correct on Unicorn 2.1.1: array to command switches at once, inside the hook
  * that saw the command; command to array waits: the device flips at once (the read callback then serves array bytes),
  * and the array view comes back at the next translation block boundary, through a precise stop of the run loop
@@ -44,6 +51,12 @@ final class RomDeviceMapping {
     /** Room per view: ROM devices up to 8 GiB. */
     static final long ALIAS_STRIDE = 1L << 33;
 
+    /**
+     * The TLB permissions a data access (load or store) gets for a page of the array view: no execute, so a later
+     * instruction fetch from the page misses again and is seen by the fill hook as a fetch.
+     */
+    static final int DATA_FILL_PERMS = UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_WRITE;
+
     private static final Logger LOG = LoggerFactory.getLogger(RomDeviceMapping.class);
 
     private final UnicornEngine engine;
@@ -58,6 +71,9 @@ final class RomDeviceMapping {
     private long echoNext;
     private int echoRemaining;
     private long switches;
+    /** Whether an instruction fetch filled a TLB entry of the array view since translations were last dropped. */
+    private boolean arrayCodeSinceDrop = true;
+    private long drops;
 
     /**
      * @param index a number unique per ROM device of the engine (0, 1, ...): selects the alias addresses
@@ -75,7 +91,7 @@ final class RomDeviceMapping {
         this.commandView = arrayView + ALIAS_STRIDE;
         this.faults = faults;
         UnicornLibrary.MmioRead read = (uc, offset, size, userData) -> commandRead(offset, size);
-        UnicornLibrary.TlbFill fill = (uc, vaddr, type, result, userData) -> fill(vaddr, result);
+        UnicornLibrary.TlbFill fill = (uc, vaddr, type, result, userData) -> fill(vaddr, type, result);
         engine.mapPointer(arrayView, mappedSize, UnicornLibrary.UC_PROT_ALL, region.memory().address());
         engine.protect(arrayView, mappedSize, UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC);
         engine.mapMmio(commandView, mappedSize, read, null);
@@ -117,12 +133,25 @@ final class RomDeviceMapping {
         return switches;
     }
 
-    private boolean fill(long vaddr, long result) {
+    /** How many times the translations of the array view were dropped on entering command mode. */
+    long drops() {
+        return drops;
+    }
+
+    private boolean fill(long vaddr, int type, long result) {
         try {
             long paddr = (commandMode ? commandView : arrayView) + (vaddr - base);
+            int perms = UnicornLibrary.UC_PROT_ALL;
+            if (!commandMode) {
+                if (type == UnicornLibrary.UC_MEM_FETCH) {
+                    arrayCodeSinceDrop = true;
+                } else {
+                    perms = DATA_FILL_PERMS;
+                }
+            }
             Pointer entry = new Pointer(result);
             entry.setLong(UnicornLibrary.TLB_ENTRY_PADDR_OFFSET, paddr);
-            entry.setInt(UnicornLibrary.TLB_ENTRY_PERMS_OFFSET, UnicornLibrary.UC_PROT_ALL);
+            entry.setInt(UnicornLibrary.TLB_ENTRY_PERMS_OFFSET, perms);
             return true;
         } catch (Throwable t) {
             faults.hostError("TLB fill for " + region.name() + " at 0x" + Long.toHexString(vaddr) + " failed: " + t,
@@ -133,8 +162,10 @@ final class RomDeviceMapping {
 
     private void switchTo(boolean command) {
         commandMode = command;
-        if (command) {
+        if (command && arrayCodeSinceDrop) {
             engine.removeTranslations(arrayView, arrayView + mappedSize);
+            arrayCodeSinceDrop = false;
+            drops++;
         }
         engine.flushTlb();
         switches++;

@@ -946,6 +946,18 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     }
 
     /**
+     * How many times the code translated from the ROM device at {@code base} was dropped on entering command mode
+     * (only when code was fetched from its array since the previous drop).
+     */
+    public long romDeviceTranslationDrops(GuestAddress base) {
+        RomDeviceMapping rom = rom(base.value());
+        if (rom == null) {
+            throw new IllegalArgumentException("no ROM device at " + base);
+        }
+        return rom.drops();
+    }
+
+    /**
      * Releases the engine and stops listening to the address space. If the CPU is running on another thread, asks
      * it to stop and waits for the run to return first. Idempotent.
      */

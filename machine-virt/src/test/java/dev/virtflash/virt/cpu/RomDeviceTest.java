@@ -48,6 +48,42 @@ class RomDeviceTest {
         }
     }
 
+    /** Switching modes from RAM code, as U-Boot's flash probe does a thousand times, drops no translations. */
+    @Test
+    void modeSwitchesWithoutCodeInTheArrayDropNothing() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.loadRam(GuestProgram.build("switchloop", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            m.cpu.x(1, 50);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            GuestAddress flash = new GuestAddress(TestMachine.FLASH_BASE);
+            assertEquals(100, m.cpu.romDeviceSwitches(flash));
+            assertEquals(1, m.cpu.romDeviceTranslationDrops(flash), "only the first switch (nothing known yet)");
+        }
+    }
+
+    /**
+     * A data read of a page of the array before any fetch from it must not let code from that page escape the drop:
+     * the code translated and chained afterwards commands its own bank, and the chained block is not run from the
+     * array; the query word is fetched instead.
+     */
+    @Test
+    void codeFetchedAfterADataReadOfItsPageIsDroppedOnTheNextCommand() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram code = GuestProgram.build("selfcmd_chained", TestMachine.FLASH_BASE, tmp);
+            m.loadFlash(code);
+            m.loadRam(GuestProgram.build("read_then_run", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            CpuExit exit = m.cpu.run();
+            CpuExit.GuestException ge = assertInstanceOf(CpuExit.GuestException.class, exit, exit::describe);
+            assertEquals(new GuestAddress(code.symbol("after")), ge.pc());
+            assertEquals(QueryFlash.QUERY_WORD, ge.instruction(), "the query word was fetched as an instruction");
+            GuestAddress flash = new GuestAddress(TestMachine.FLASH_BASE);
+            assertEquals(2, m.cpu.romDeviceTranslationDrops(flash), "the query round from RAM, then the self-command");
+        }
+    }
+
     @Test
     void storesReachTheHandlerWithTheirRealWidthOnce() throws Exception {
         try (TestMachine m = new TestMachine()) {
