@@ -57,6 +57,27 @@ public final class LoadBench {
         /** Writes the image and returns its path. */
         Path create(Path dir, Contents contents) throws IOException;
 
+        /** How a kind writes its image. */
+        @FunctionalInterface
+        interface Writer {
+            Path create(Path dir, Contents contents) throws IOException;
+        }
+
+        /** A kind that can always be made. */
+        static Kind of(String name, Writer writer) {
+            return new Kind() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public Path create(Path dir, Contents contents) throws IOException {
+                    return writer.create(dir, contents);
+                }
+            };
+        }
+
         /** Why this kind cannot be made here, or {@code null} when it can. */
         default String unavailable() {
             return null;
@@ -99,99 +120,38 @@ public final class LoadBench {
     }
 
     /** A raw file with holes everywhere but the data. */
-    static final Kind RAW_SPARSE = new Kind() {
-        @Override
-        public String name() {
-            return "raw, sparse";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            return writeRaw(dir.resolve("sparse.img"), contents, false);
-        }
-    };
+    static final Kind RAW_SPARSE = Kind.of("raw, sparse", (dir, contents) ->
+            writeRaw(dir.resolve("sparse.img"), contents, false));
 
     /** A raw file with every block allocated: zeros written out, then the data. */
-    static final Kind RAW_FULL = new Kind() {
-        @Override
-        public String name() {
-            return "raw, fully allocated";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            return writeRaw(dir.resolve("full.img"), contents, true);
-        }
-    };
+    static final Kind RAW_FULL = Kind.of("raw, fully allocated", (dir, contents) ->
+            writeRaw(dir.resolve("full.img"), contents, true));
 
     /** qcow2 version 3 (64 KiB clusters) holding the data, written by {@link Qcow2Backend}. */
-    static final Kind QCOW2_V3 = new Kind() {
-        @Override
-        public String name() {
-            return "qcow2 v3";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            return writeQcow2(dir.resolve("v3.qcow2"), 3, null, null, contents, i -> true, false);
-        }
-    };
+    static final Kind QCOW2_V3 = Kind.of("qcow2 v3", (dir, contents) ->
+            writeQcow2(dir.resolve("v3.qcow2"), 3, null, null, contents, i -> true, false));
 
     /** qcow2 version 2 holding the data. */
-    static final Kind QCOW2_V2 = new Kind() {
-        @Override
-        public String name() {
-            return "qcow2 v2";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            return writeQcow2(dir.resolve("v2.qcow2"), 2, null, null, contents, i -> true, false);
-        }
-    };
+    static final Kind QCOW2_V2 = Kind.of("qcow2 v2", (dir, contents) ->
+            writeQcow2(dir.resolve("v2.qcow2"), 2, null, null, contents, i -> true, false));
 
     /** qcow2 v3 with every cluster allocated: zeros written as data first, then the data. */
-    static final Kind QCOW2_FULL = new Kind() {
-        @Override
-        public String name() {
-            return "qcow2, fully allocated";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            return writeQcow2(dir.resolve("full.qcow2"), 3, null, null, contents, i -> true, true);
-        }
-    };
+    static final Kind QCOW2_FULL = Kind.of("qcow2, fully allocated", (dir, contents) ->
+            writeQcow2(dir.resolve("full.qcow2"), 3, null, null, contents, i -> true, true));
 
     /** A qcow2 overlay holding the odd pieces over a sparse raw backing file holding the even ones. */
-    static final Kind QCOW2_OVER_RAW = new Kind() {
-        @Override
-        public String name() {
-            return "qcow2 over raw";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            writeRaw(dir.resolve("base-of-overlay.img"), contents.only(i -> i % 2 == 0), false);
-            return writeQcow2(dir.resolve("over-raw.qcow2"), 3, "base-of-overlay.img", "raw", contents,
-                    i -> i % 2 == 1, false);
-        }
-    };
+    static final Kind QCOW2_OVER_RAW = Kind.of("qcow2 over raw", (dir, contents) -> {
+        writeRaw(dir.resolve("base-of-overlay.img"), contents.only(i -> i % 2 == 0), false);
+        return writeQcow2(dir.resolve("over-raw.qcow2"), 3, "base-of-overlay.img", "raw", contents,
+                i -> i % 2 == 1, false);
+    });
 
     /** A qcow2 overlay holding the odd pieces over a qcow2 backing file holding the even ones. */
-    static final Kind QCOW2_OVER_QCOW2 = new Kind() {
-        @Override
-        public String name() {
-            return "qcow2 over qcow2";
-        }
-
-        @Override
-        public Path create(Path dir, Contents contents) throws IOException {
-            writeQcow2(dir.resolve("base-of-overlay.qcow2"), 3, null, null, contents, i -> i % 2 == 0, false);
-            return writeQcow2(dir.resolve("over-qcow2.qcow2"), 3, "base-of-overlay.qcow2", "qcow2", contents,
-                    i -> i % 2 == 1, false);
-        }
-    };
+    static final Kind QCOW2_OVER_QCOW2 = Kind.of("qcow2 over qcow2", (dir, contents) -> {
+        writeQcow2(dir.resolve("base-of-overlay.qcow2"), 3, null, null, contents, i -> i % 2 == 0, false);
+        return writeQcow2(dir.resolve("over-qcow2.qcow2"), 3, "base-of-overlay.qcow2", "qcow2", contents,
+                i -> i % 2 == 1, false);
+    });
 
     /**
      * qcow2 with deflate-compressed clusters. We do not write compressed clusters, so {@code qemu-img convert -c} makes
