@@ -88,4 +88,16 @@ fi
 log "building (sources changed)"
 mvn -q -B -ntp -Dstyle.color=never -DskipTests install >&2
 mkdir -p "$root/target"
+
+# The class-data archive ./virt starts from: one run of the default payload records the classes it loads.
+. "$root/scripts/virt-java.sh"
+rm -f "$virt_cds_archive"
+training="$(mktemp -d)"
+if ! java "${virt_jvm_flags[@]}" -XX:ArchiveClassesAtExit="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
+     -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.virt.cli.Main --rss-report=none \
+     >/dev/null 2>&1; then
+  log "warning: the class-data archive run failed; ./virt starts without it"
+  rm -f "$virt_cds_archive"
+fi
+rm -rf "$training"
 echo "$hash" > "$stamp"
