@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Generated test images. {@link #writeSource} writes random contents (fixed seed) into a sparse raw file with Java;
@@ -139,12 +142,17 @@ public final class ImageFixtures {
         return dir.resolve("compressed.qcow2");
     });
 
-    /**
-     * The qcow2 kinds. Once {@code Qcow2Backend} reads images, add them to the kinds of
-     * {@code NonZeroReaderPropertyTest} and {@code ImgCommandTest} ({@code KINDS}).
-     */
+    /** The qcow2 kinds. */
     public static final List<Kind> QCOW2 = List.of(QCOW2_V2, QCOW2_V3, QCOW2_ZERO_CLUSTERS, QCOW2_OVER_RAW,
             QCOW2_OVER_QCOW2, QCOW2_COMPRESSED);
+
+    /** Every kind: the raw ones and the qcow2 ones (v2, v3, zero clusters, overlays over raw and qcow2, compressed). */
+    public static final List<Kind> ALL = Stream.concat(RAW.stream(), QCOW2.stream()).toList();
+
+    /** Test cases {@code (kind, seed)} for every kind and the seeds 1 to {@code seeds}. */
+    public static Stream<Arguments> cases(int seeds) {
+        return ALL.stream().flatMap(kind -> LongStream.rangeClosed(1, seeds).mapToObj(seed -> Arguments.of(kind, seed)));
+    }
 
     private static void overlayWrites(Path dir, String overlay) {
         run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 64k 64k", "-c", "write -z 256k 64k", overlay);

@@ -8,8 +8,6 @@ import dev.virtflash.memory.Residency;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,22 +21,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NonZeroReaderPropertyTest {
 
-    /** Every kind: the raw ones and the qcow2 ones (v2, v3, zero clusters, overlays over raw and qcow2, compressed). */
-    static final List<ImageFixtures.Kind> KINDS = Stream.concat(ImageFixtures.RAW.stream(),
-            ImageFixtures.QCOW2.stream()).toList();
     static final int SEEDS = 8;
 
     @TempDir
     Path dir;
 
     static Stream<Arguments> cases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (ImageFixtures.Kind kind : KINDS) {
-            for (long seed = 1; seed <= SEEDS; seed++) {
-                cases.add(Arguments.of(kind, seed));
-            }
-        }
-        return cases.stream();
+        return ImageFixtures.cases(SEEDS);
     }
 
     @ParameterizedTest(name = "{0}, seed {1}")

@@ -28,9 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code virt img} against {@code qemu-img} (Debian's 7.2) on the same images. */
 class ImgCommandTest {
 
-    /** Every kind: the raw ones and the qcow2 ones (v2, v3, zero clusters, overlays over raw and qcow2, compressed). */
-    static final List<ImageFixtures.Kind> KINDS = Stream.concat(ImageFixtures.RAW.stream(),
-            ImageFixtures.QCOW2.stream()).toList();
     static final int SEEDS = 6;
 
     @TempDir
@@ -64,13 +61,7 @@ class ImgCommandTest {
     }
 
     static Stream<Arguments> fixtures() {
-        List<Arguments> cases = new ArrayList<>();
-        for (ImageFixtures.Kind kind : KINDS) {
-            for (long seed = 1; seed <= SEEDS; seed++) {
-                cases.add(Arguments.of(kind, seed));
-            }
-        }
-        return cases.stream();
+        return ImageFixtures.cases(SEEDS);
     }
 
     @ParameterizedTest(name = "{0}, seed {1}")
@@ -181,7 +172,7 @@ class ImgCommandTest {
     }
 
     static List<ImageFixtures.Kind> kinds() {
-        return KINDS;
+        return ImageFixtures.ALL;
     }
 
     /** Pages of {@code bytes} (4 KiB, the last one possibly short) holding a non-zero byte. */
