@@ -16,6 +16,6 @@ virt_cds_flags=(-XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -Xlog:cd
 
 virt_classpath() {
   local jar
-  jar="$(ls "$root"/machine-virt/target/machine-virt-*.jar | head -n 1)"
-  echo "$jar:$(cat "$root/machine-virt/target/classpath.txt")"
+  jar="$(ls "$root"/app/target/app-*.jar | head -n 1)"
+  echo "$jar:$(cat "$root/app/target/classpath.txt")"
 }

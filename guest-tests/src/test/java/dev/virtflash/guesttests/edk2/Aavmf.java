@@ -1,7 +1,7 @@
 package dev.virtflash.guesttests.edk2;
 
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.TestMachine;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.TestMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
