@@ -2,16 +2,11 @@ package dev.virtflash.testkit;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.Images;
-import dev.virtflash.app.img.ImgCommand;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,15 +117,7 @@ public final class FlashImage {
                         + " do not fit an image of " + size + " bytes (" + file + ")");
             }
         }
-        ByteArrayOutputStream messages = new ByteArrayOutputStream();
-        try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-             PrintStream err = new PrintStream(messages, true, StandardCharsets.UTF_8)) {
-            int rc = ImgCommand.run(List.of("create", "-f", format, file.toString(), Long.toString(size)), quiet,
-                    err);
-            if (rc != ImgCommand.OK) {
-                throw new IOException(messages.toString(StandardCharsets.UTF_8).strip());
-            }
-        }
+        Images.create(file, format, size);
         if (contents.isEmpty()) {
             return file;
         }

@@ -1,6 +1,5 @@
 package dev.virtflash.app.bench;
 
-import dev.virtflash.app.cli.Main;
 import dev.virtflash.app.cli.Sizes;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -209,7 +208,7 @@ final class FirmwareBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(BoardBench.javaExecutable());
         cmd.addAll(javaOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BoardBench.VIRT_MAIN_CLASS));
         cmd.addAll(firmware.boardOptions(flash1));
         return cmd;
     }

@@ -1,16 +1,12 @@
 package dev.virtflash.app.cli;
 
-import dev.virtflash.app.bench.BoardBench;
 import dev.virtflash.testkit.PayloadCatalog;
 import dev.virtflash.virt.fdt.VirtDeviceTree;
-import dev.virtflash.app.img.ImgCommand;
-import dev.virtflash.app.bench.LoadBench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code virt} command: a drop-in for {@code qemu-system-aarch64 -M virt} for what this board has, plus our own
+ * The {@code virt} command line (the process entry is {@link dev.virtflash.app.Virt}, which plugs in the subcommands):
+ * a drop-in for {@code qemu-system-aarch64 -M virt} for what this board has, plus our own
  * options and the {@code img} and {@code bench} subcommands. Every mistake is one line on stderr starting with
  * {@code virt: }, exit code 1 (2 for a malformed command line), no stack trace.
  */
@@ -60,33 +57,6 @@ public final class Main {
         this.tools = Map.copyOf(tools);
         this.out = Objects.requireNonNull(out, "out");
         this.err = Objects.requireNonNull(err, "err");
-    }
-
-    public static void main(String[] args) {
-        PayloadCatalog payloads = PayloadCatalog.firmware();
-        Map<String, Tool> tools = Map.of(
-                "img", ImgCommand::run,
-                "bench", Main::bench);
-        Main main = new Main(payloads, new MachineRunner(payloads, System.in, Terminal.stty(), null), tools, System.out, System.err);
-        int rc = main.run(Arrays.asList(args));
-        System.out.flush();
-        System.exit(rc);
-    }
-
-    /** {@code virt bench load|board ...}. */
-    static int bench(List<String> args, PrintStream out, PrintStream err) throws Exception {
-        String which = args.isEmpty() ? "" : args.get(0);
-        List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
-        switch (which) {
-            case "load":
-                return LoadBench.run(rest, out);
-            case "board":
-                return BoardBench.run(rest, out, err);
-            default:
-                err.println("virt: bench " + (which.isEmpty() ? "needs a benchmark" : "'" + which + "' is unknown")
-                        + ", expected bench load or bench board");
-                return 2;
-        }
     }
 
     /** Runs a command line; returns the exit code. */

@@ -12,10 +12,8 @@ import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -172,7 +170,7 @@ public final class ImgCommand {
             out.println(formattingQcow2(file, size, clusterSize, compat, backing, backingFormat));
             return OK;
         }
-        createRaw(file, size);
+        Images.createRaw(file, size);
         out.println("Formatting '" + file + "', fmt=raw size=" + size);
         return OK;
     }
@@ -207,27 +205,6 @@ public final class ImgCommand {
                     + " to 2M");
         }
         return (int) value;
-    }
-
-    /** A raw image of {@code size} bytes rounded up to whole sectors, all hole; an existing file is truncated. */
-    static void createRaw(Path file, long size) throws IOException {
-        long length = (size + 511) / 512 * 512;
-        if (length < size) {
-            throw new ImageFormatException(file, "image size " + size + " is too large");
-        }
-        if (!Files.exists(file)) {
-            try (FileChannel created = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                created.force(false);
-            } catch (java.nio.file.FileSystemException e) {
-                throw new ImageFormatException(file, "cannot create: " + (e.getReason() == null ? e.getClass()
-                        .getSimpleName() : e.getReason()));
-            }
-        }
-        try (ImageFile image = ImageFile.open(file, false)) { // takes the write lock before changing anything
-            image.setLength(0);
-            image.setLength(length);
-            image.flush();
-        }
     }
 
     /**

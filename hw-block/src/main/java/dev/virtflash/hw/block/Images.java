@@ -1,10 +1,15 @@
 package dev.virtflash.hw.block;
 
 import dev.virtflash.hw.block.qcow2.Qcow2Backend;
+import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import dev.virtflash.hw.block.raw.RawFileBackend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -40,6 +45,49 @@ public final class Images {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Creates an empty image of {@code size} bytes as {@code qemu-img create -f FORMAT FILE SIZE} does (qcow2: version 3,
+     * 64 KiB clusters, no backing file; both formats rounded up to whole sectors); an existing file is replaced.
+     *
+     * @throws ImageFormatException for an unknown format, a size too large, a file that cannot be made
+     */
+    public static void create(Path file, String format, long size) throws IOException {
+        String fmt = format.toLowerCase(Locale.ROOT);
+        if (!FORMATS.contains(fmt)) {
+            throw new ImageFormatException(file, "unknown format '" + format + "', expected one of " + FORMATS);
+        }
+        if (fmt.equals("qcow2")) {
+            long rounded = (size + 511) / 512 * 512;
+            if (rounded < size) {
+                throw new ImageFormatException(file, "image size " + size + " is too large");
+            }
+            Qcow2Image.create(file, rounded, 3, null, null, Qcow2Image.DEFAULT_CLUSTER_SIZE);
+            return;
+        }
+        createRaw(file, size);
+    }
+
+    /** A raw image of {@code size} bytes rounded up to whole sectors, all hole; an existing file is truncated. */
+    public static void createRaw(Path file, long size) throws IOException {
+        long length = (size + 511) / 512 * 512;
+        if (length < size) {
+            throw new ImageFormatException(file, "image size " + size + " is too large");
+        }
+        if (!Files.exists(file)) {
+            try (FileChannel created = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                created.force(false);
+            } catch (FileSystemException e) {
+                throw new ImageFormatException(file, "cannot create: " + (e.getReason() == null ? e.getClass()
+                        .getSimpleName() : e.getReason()));
+            }
+        }
+        try (ImageFile image = ImageFile.open(file, false)) { // takes the write lock before changing anything
+            image.setLength(0);
+            image.setLength(length);
+            image.flush();
         }
     }
 
