@@ -235,7 +235,7 @@ public final class BoardBench {
     /** One image kind, ours against QEMU. */
     private boolean compare(Path work, ImageKind kind, byte[] payload) throws IOException {
         out.printf(Locale.ROOT, "%nimages: %s%n", kind.label());
-        TimedProcess.Result ours = ours(work, kind, payload, options.javaOptions(), true);
+        TimedProcess.Result ours = ours(work, kind, payload, options.javaOptions(), List.of(), true);
         if (ours.exitCode() != 0 || ours.stdout().lines().noneMatch(l -> l.startsWith("{\"banks\""))) {
             out.printf(Locale.ROOT, "  ours: not measured, exit %d: %s%n", ours.exitCode(), firstLine(ours.stderr()));
             return kind == ImageKind.QCOW2 && ours.stderr().contains("qcow2"); // qcow2 may not be there yet
@@ -248,7 +248,7 @@ public final class BoardBench {
         double[] oursTimes = new double[options.rounds()];
         double[] qemuTimes = new double[options.rounds()];
         for (int r = 0; r < options.rounds(); r++) {
-            oursTimes[r] = ours(work, kind, payload, options.javaOptions(), false).millis();
+            oursTimes[r] = ours(work, kind, payload, options.javaOptions(), List.of(), false).millis();
             qemuTimes[r] = qemu(work, kind, payload, false).millis();
         }
         long oursFlash = sum(RESIDENT, report(ours));
@@ -277,16 +277,19 @@ public final class BoardBench {
                 + " from the RSS report, peak from VmHWM)%n", options.rounds());
         List<String> now = options.javaOptions();
         List<Variant> variants = List.of(
-                new Variant("old ./virt: " + String.join(" ", OLD_VIRT_FLAGS), OLD_VIRT_FLAGS),
-                new Variant("old + -XX:TieredStopAtLevel=1", plus(OLD_VIRT_FLAGS, List.of("-XX:TieredStopAtLevel=1"))),
-                new Variant("old + -Xms8m", plus(OLD_VIRT_FLAGS, List.of("-Xms8m"))),
-                new Variant("old + -Xmx64m", plus(OLD_VIRT_FLAGS, List.of("-Xmx64m"))),
-                new Variant("old + -Xshare:off (no class-data sharing)", plus(OLD_VIRT_FLAGS, List.of("-Xshare:off"))),
-                new Variant("old + -XX:-UseCompressedOops", plus(OLD_VIRT_FLAGS, List.of("-XX:-UseCompressedOops"))),
-                new Variant("this run's: " + String.join(" ", now), now),
-                new Variant("this run's + tcgBufferMiB=4", plus(now, List.of("-Dvirtflash.tcgBufferMiB=4"))),
-                new Variant("this run's + tcgBufferMiB=8", plus(now, List.of("-Dvirtflash.tcgBufferMiB=8"))),
-                new Variant("this run's + tcgBufferMiB=32", plus(now, List.of("-Dvirtflash.tcgBufferMiB=32"))));
+                new Variant("old ./virt: " + String.join(" ", OLD_VIRT_FLAGS), OLD_VIRT_FLAGS, List.of()),
+                new Variant("old + -XX:TieredStopAtLevel=1", plus(OLD_VIRT_FLAGS, List.of("-XX:TieredStopAtLevel=1")),
+                        List.of()),
+                new Variant("old + -Xms8m", plus(OLD_VIRT_FLAGS, List.of("-Xms8m")), List.of()),
+                new Variant("old + -Xmx64m", plus(OLD_VIRT_FLAGS, List.of("-Xmx64m")), List.of()),
+                new Variant("old + -Xshare:off (no class-data sharing)", plus(OLD_VIRT_FLAGS, List.of("-Xshare:off")),
+                        List.of()),
+                new Variant("old + -XX:-UseCompressedOops", plus(OLD_VIRT_FLAGS, List.of("-XX:-UseCompressedOops")),
+                        List.of()),
+                new Variant("this run's: " + String.join(" ", now), now, List.of()),
+                new Variant("this run's + -accel tcg,tb-size=4", now, List.of("-accel", "tcg,tb-size=4")),
+                new Variant("this run's + -accel tcg,tb-size=8", now, List.of("-accel", "tcg,tb-size=8")),
+                new Variant("this run's + -accel tcg,tb-size=32", now, List.of("-accel", "tcg,tb-size=32")));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"JVM flags", "RSS at exit", "peak RSS", "launch to exit"});
         boolean ok = true;
@@ -294,10 +297,10 @@ public final class BoardBench {
             double[] times = new double[options.rounds()];
             long[] rss = new long[options.rounds()];
             long[] peak = new long[options.rounds()];
-            ours(work, ImageKind.RAW_SPARSE, payload, v.flags(), false); // warm-up
+            ours(work, ImageKind.RAW_SPARSE, payload, v.flags(), v.virtArgs(), false); // warm-up
             boolean failed = false;
             for (int r = 0; r < options.rounds(); r++) {
-                TimedProcess.Result res = ours(work, ImageKind.RAW_SPARSE, payload, v.flags(), true);
+                TimedProcess.Result res = ours(work, ImageKind.RAW_SPARSE, payload, v.flags(), v.virtArgs(), true);
                 if (res.exitCode() != 0) {
                     rows.add(new String[] {v.label(), "failed: exit " + res.exitCode(), firstLine(res.stderr()), ""});
                     failed = true;
@@ -317,11 +320,12 @@ public final class BoardBench {
         return ok;
     }
 
-    private record Variant(String label, List<String> flags) {
+    /** JVM flags, and options for virt itself. */
+    private record Variant(String label, List<String> flags, List<String> virtArgs) {
     }
 
     private TimedProcess.Result ours(Path work, ImageKind kind, byte[] payload, List<String> javaOptions,
-                                     boolean sample) throws IOException {
+                                     List<String> virtArgs, boolean sample) throws IOException {
         Path dir = Files.createTempDirectory(work, "ours-");
         try {
             Path f0 = kind.create(dir.resolve("flash0"), payload);
@@ -331,6 +335,7 @@ public final class BoardBench {
             cmd.addAll(javaOptions);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), VIRT_MAIN_CLASS));
             cmd.addAll(boardOptions(kind, f0, f1));
+            cmd.addAll(virtArgs);
             cmd.add("--rss-report=json");
             return TimedProcess.run(cmd, dir, sample, 0, RUN_TIMEOUT_SECS);
         } finally {

@@ -1,6 +1,7 @@
 package dev.virtflash.app.cli;
 
 import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.VirtMemoryMap;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -28,7 +29,8 @@ import java.util.Set;
  *
  * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE]}, {@code -cpu cortex-a57}, {@code -m SIZE},
  * {@code -bios FILE}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
- * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting}, {@code -semihosting-config enable=on|off[,target=native|auto]}.
+ * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting},
+ * {@code -semihosting-config enable=on|off[,target=native|auto]}, {@code -accel tcg[,tb-size=MIB]}.
  * Ours: {@code --payload NAME}, {@code --rss-report[=table|json|none]}, {@code --timeout SECONDS}, {@code --help},
  * {@code --version}; the first argument {@code img} or {@code bench} starts a subcommand.
  */
@@ -40,7 +42,7 @@ public final class CommandLineParser {
     private static final Set<String> SUBCOMMANDS = Set.of("img", "bench");
     /** QEMU options that take a value. */
     private static final Set<String> QEMU_WITH_VALUE = Set.of("M", "machine", "cpu", "m", "bios", "drive", "serial",
-            "display", "semihosting-config", "nic", "monitor");
+            "display", "semihosting-config", "nic", "monitor", "accel");
     /** QEMU options that are flags. */
     private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting");
     /** The smallest RAM: the device tree takes its first 1 MiB. */
@@ -121,6 +123,7 @@ public final class CommandLineParser {
         RssReportMode rssReport;
         Duration timeout;
         Path dumpDtb;
+        int tbSizeMiB = MachineConfig.DEFAULT_TB_SIZE_MIB;
     }
 
     private static String value(List<String> args, int i, String option, String example) throws UsageException {
@@ -149,6 +152,8 @@ public final class CommandLineParser {
             case "nic":
             case "monitor":
                 return "none";
+            case "accel":
+                return "tcg,tb-size=4";
             default:
                 return "enable=on";
         }
@@ -203,6 +208,9 @@ public final class CommandLineParser {
                             + ")");
                 }
                 break;
+            case "-accel":
+                s.tbSizeMiB = accel(value, s.tbSizeMiB);
+                break;
             default: // -semihosting-config
                 semihostingConfig(s, value);
         }
@@ -245,6 +253,47 @@ public final class CommandLineParser {
             throw UsageException.badValue(option + " " + value + ": no machine type, expected "
                     + MachineConfig.MACHINE);
         }
+    }
+
+    /**
+     * {@code -accel tcg[,tb-size=N]}: the only accelerator is TCG (Unicorn's); {@code tb-size} is the translated-code
+     * buffer in MiB, as QEMU spells it.
+     */
+    private static int accel(String value, int tbSizeMiB) throws UsageException {
+        int tb = tbSizeMiB;
+        boolean typeSeen = false;
+        for (String part : splitOptions(value)) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? "accel" : part.substring(0, eq);
+            String v = eq < 0 ? part : part.substring(eq + 1);
+            switch (key) {
+                case "accel":
+                    if (typeSeen || !v.equals("tcg")) {
+                        throw UsageException.badValue("-accel " + value + ": unsupported accelerator '" + v
+                                + "', expected tcg");
+                    }
+                    typeSeen = true;
+                    break;
+                case "tb-size":
+                    try {
+                        tb = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        tb = -1;
+                    }
+                    if (tb < 1 || tb > VirtMachine.MAX_TRANSLATION_BUFFER_MIB) {
+                        throw UsageException.badValue("-accel " + value + ": tb-size '" + v + "', expected a number"
+                                + " of MiB from 1 to " + VirtMachine.MAX_TRANSLATION_BUFFER_MIB);
+                    }
+                    break;
+                default:
+                    throw UsageException.badValue("-accel " + value + ": unknown accelerator property '" + key
+                            + "', expected tb-size");
+            }
+        }
+        if (!typeSeen) {
+            throw UsageException.badValue("-accel " + value + ": no accelerator, expected tcg");
+        }
+        return tb;
     }
 
     private static long ramSize(String value) throws UsageException {
@@ -460,7 +509,7 @@ public final class CommandLineParser {
         return new MachineConfig(s.ramSize, firmware, drives, s.serial != null ? s.serial : SerialSpec.STDIO,
                 s.semihosting || payloadRun,
                 s.rssReport != null ? s.rssReport : payloadRun ? RssReportMode.TABLE : RssReportMode.NONE,
-                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb));
+                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb), s.tbSizeMiB);
     }
 
     private static void checkBios(Path bios) throws UsageException {

@@ -1,5 +1,6 @@
 package dev.virtflash.app.cli;
 
+import dev.virtflash.virt.cpu.UnicornCpu;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,10 +21,11 @@ import java.util.Optional;
  *                    runs, none otherwise)
  * @param timeout     stop the guest after this long ({@code --timeout}), or none
  * @param dumpDtb     {@code -M virt,dumpdtb=FILE}: write the device tree there and exit without running
+ * @param translationBufferMiB {@code -accel tcg,tb-size=N}: MiB of the CPU's translated-code buffer (default 4)
  */
 public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpec> drives, SerialSpec serial,
                             boolean semihosting, RssReportMode rssReport, Optional<Duration> timeout,
-                            Optional<Path> dumpDtb) {
+                            Optional<Path> dumpDtb, int translationBufferMiB) {
 
     /** The machine type we emulate. */
     public static final String MACHINE = "virt";
@@ -35,6 +37,8 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     public static final int FLASH_BANKS = 2;
     /** The payload run when no firmware is given. */
     public static final String DEFAULT_PAYLOAD = "default";
+    /** Default {@code tb-size}: the board's. */
+    public static final int DEFAULT_TB_SIZE_MIB = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
 
     public MachineConfig {
         Objects.requireNonNull(firmware, "firmware");
@@ -56,7 +60,7 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     /** What a bare {@code virt} runs: the default payload, 128 MiB, stdio, semihosting, the report table. */
     public static MachineConfig defaults() {
         return new MachineConfig(DEFAULT_RAM_SIZE, new FirmwareSource.Payload(DEFAULT_PAYLOAD), List.of(),
-                SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty());
+                SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty(), DEFAULT_TB_SIZE_MIB);
     }
 
     /** The drive of flash bank {@code unit}, if one was given. */

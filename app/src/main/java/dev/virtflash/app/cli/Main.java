@@ -134,6 +134,7 @@ public final class Main {
                 "  -nic none, -monitor none         accepted (there is no network, no monitor)",
                 "  -semihosting                     Arm semihosting (payload exit code, console)",
                 "  -semihosting-config enable=on|off[,target=native|auto]",
+                "  -accel tcg[,tb-size=MIB]         the CPU's translation buffer (default 4 MiB)",
                 "",
                 "Our options:",
                 "  --payload NAME                   run embedded payload NAME in bank 0 (default: default)",

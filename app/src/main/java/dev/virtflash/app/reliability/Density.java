@@ -29,10 +29,12 @@ import java.util.regex.Pattern;
  * run, and with all {@code N} that have run (all still open), and the RSS each board adds beyond the first.
  *
  * <pre>
- * java -cp CP [-Dvirtflash.tcgBufferMiB=M] dev.virtflash.app.reliability.Density [--boards N] [--dir DIR]
+ * java -cp CP dev.virtflash.app.reliability.Density [--boards N] [--tb-size MIB] [--dir DIR]
  * java -cp CP dev.virtflash.app.reliability.Density --sweep 2,4,8,16 [--boards N]
  * </pre>
- * {@code --sweep} runs one child JVM per translation-buffer size (the size is fixed per JVM) and prints a table.
+ * {@code --tb-size} is the boards' translation buffer (the board option {@code translationBufferMiB}, QEMU's
+ * {@code -accel tcg,tb-size=N}; default 4). {@code --sweep} runs one child JVM per translation-buffer size (so that
+ * one size's memory does not hide another's) and prints a table.
  * Exit code 0 when every board passed.
  */
 public final class Density {
@@ -75,6 +77,7 @@ public final class Density {
         int boards = 16;
         Path dir = null;
         String sweep = null;
+        int tbSize = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (i + 1 >= args.size()) {
@@ -92,8 +95,11 @@ public final class Density {
                 case "--sweep":
                     sweep = v;
                     break;
+                case "--tb-size":
+                    tbSize = Integer.parseInt(v);
+                    break;
                 default:
-                    out.println("Density: unknown option " + a + ", expected --boards N, --dir DIR or --sweep LIST");
+                    out.println("Density: unknown option " + a + ", expected --boards N, --tb-size MIB, --dir DIR or --sweep LIST");
                     return 2;
             }
         }
@@ -106,7 +112,7 @@ public final class Density {
                 return sweep(boards, sweep, out);
             }
             Path where = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("virtflash-density-");
-            Result r = measure(boards, where);
+            Result r = measure(boards, where, tbSize);
             printResult(r, out);
             out.println(r.line());
             return r.failures().isEmpty() ? 0 : 1;
@@ -133,6 +139,11 @@ public final class Density {
 
     /** Runs {@code boards} boards with their images in {@code dir} (kept) and measures. */
     public static Result measure(int boards, Path dir) throws IOException, InterruptedException {
+        return measure(boards, dir, UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB);
+    }
+
+    /** As {@link #measure(int, Path)}, each board with a translation buffer of {@code tbSizeMiB} MiB. */
+    public static Result measure(int boards, Path dir, int tbSizeMiB) throws IOException, InterruptedException {
         byte[] payload = PayloadCatalog.firmware().load("default").orElseThrow(() ->
                 new IOException("the default payload is not on the class path"));
         long rssBefore = Residency.process().vmRss();
@@ -141,11 +152,11 @@ public final class Density {
         List<String> failures = new ArrayList<>();
         long start = System.nanoTime();
         try {
-            addBoard(machines, consoles, dir, payload);
+            addBoard(machines, consoles, dir, payload, tbSizeMiB);
             runAll(machines, consoles, failures, 0);
             long rssOne = Residency.process().vmRss();
             for (int i = 1; i < boards; i++) {
-                addBoard(machines, consoles, dir, payload);
+                addBoard(machines, consoles, dir, payload, tbSizeMiB);
             }
             runAll(machines, consoles, failures, 1);
             Duration time = Duration.ofNanos(System.nanoTime() - start);
@@ -158,7 +169,7 @@ public final class Density {
             }
             closeAll(machines);
             long rssAfter = Residency.process().vmRss();
-            return new Result(boards, UnicornCpu.TRANSLATION_BUFFER_MIB, rssBefore, rssOne, rssAll,
+            return new Result(boards, tbSizeMiB, rssBefore, rssOne, rssAll,
                     rssAfter, flash / boards, failures, time);
         } finally {
             closeAll(machines);
@@ -166,7 +177,7 @@ public final class Density {
     }
 
     private static void addBoard(List<VirtMachine> machines, List<ConsoleLog> consoles, Path dir,
-                                 byte[] payload) throws IOException {
+                                 byte[] payload, int tbSizeMiB) throws IOException {
         int n = machines.size();
         Path flash0 = dir.resolve("board" + n + "-flash0.img");
         Path flash1 = dir.resolve("board" + n + "-flash1.img");
@@ -182,7 +193,7 @@ public final class Density {
         }
         ConsoleLog console = new ConsoleLog(CONSOLE_BYTES, null);
         VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", false).flashImage(1, flash1, "raw", false)
-                .console(console, ConsoleSource.none()).build();
+                .translationBufferMiB(tbSizeMiB).console(console, ConsoleSource.none()).build();
         machines.add(m);
         consoles.add(console);
     }
@@ -238,8 +249,8 @@ public final class Density {
         for (String s : sizes.split(",")) {
             int mib = Integer.parseInt(s.strip());
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dvirtflash.tcgBufferMiB=" + mib, "-cp", System.getProperty("java.class.path"),
-                    Density.class.getName(), "--boards", Integer.toString(boards));
+                    "-cp", System.getProperty("java.class.path"), Density.class.getName(),
+                    "--boards", Integer.toString(boards), "--tb-size", Integer.toString(mib));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -261,6 +261,20 @@ class CommandLineParserTest {
     }
 
     @Test
+    void translationBufferAsQemusAccelTbSize() throws Exception {
+        assertEquals(MachineConfig.DEFAULT_TB_SIZE_MIB, config().translationBufferMiB());
+        assertEquals(4, MachineConfig.DEFAULT_TB_SIZE_MIB);
+        assertEquals(2, config("-accel", "tcg,tb-size=2").translationBufferMiB());
+        assertEquals(16, config("--accel", "tb-size=16,accel=tcg").translationBufferMiB());
+        assertEquals(MachineConfig.DEFAULT_TB_SIZE_MIB, config("-accel", "tcg").translationBufferMiB());
+        assertContains(error(1, "-accel", "kvm"), "-accel kvm", "unsupported accelerator 'kvm'", "expected tcg");
+        assertContains(error(1, "-accel", "tcg,tb-size=0"), "-accel tcg,tb-size=0", "tb-size '0'", "1 to 1024");
+        assertContains(error(1, "-accel", "tcg,tb-size=big"), "tb-size 'big'");
+        assertContains(error(1, "-accel", "tcg,thread=multi"), "unknown accelerator property 'thread'");
+        assertContains(error(1, "-accel", "tb-size=8"), "no accelerator, expected tcg");
+    }
+
+    @Test
     void machineCpuSerialDisplayMistakes() {
         assertContains(error(1, "-M", "raspi3b"), "-M raspi3b", "unsupported machine 'raspi3b'", "expected virt");
         assertContains(error(1, "-M", "virt,gic-version=3"), "unknown machine property 'gic-version'");
