@@ -1,5 +1,6 @@
 package dev.virtflash.app.cli;
 
+import dev.virtflash.app.Virt;
 import dev.virtflash.app.img.ImgCommand;
 import dev.virtflash.testkit.PayloadCatalog;
 import java.io.ByteArrayInputStream;
@@ -50,7 +51,7 @@ record CliRun(int exitCode, String out, String err) {
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss4m", "-XX:TieredStopAtLevel=1", "-Xms8m", // as ./virt
                 "-Djava.io.tmpdir=" + tmp, "-cp",
-                System.getProperty("java.class.path"), Main.class.getName()));
+                System.getProperty("java.class.path"), Virt.class.getName()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(tmp, "stdout-", ".txt");
         Path err = Files.createTempFile(tmp, "stderr-", ".txt");
