@@ -2,7 +2,7 @@ package dev.virtflash.guesttests;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

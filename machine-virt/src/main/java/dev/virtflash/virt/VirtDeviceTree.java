@@ -1,6 +1,6 @@
-package dev.virtflash.virt.fdt;
+package dev.virtflash.virt;
 
-import dev.virtflash.virt.VirtMemoryMap;
+import dev.virtflash.virt.fdt.FdtBuilder;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.random.RandomGenerator;

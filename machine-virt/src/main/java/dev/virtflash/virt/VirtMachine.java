@@ -1,7 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
@@ -14,7 +14,6 @@ import dev.virtflash.virt.devices.ConsoleSource;
 import dev.virtflash.virt.devices.Pl011;
 import dev.virtflash.virt.devices.gic.GicV2;
 import dev.virtflash.virt.devices.rtc.Pl031;
-import dev.virtflash.virt.fdt.VirtDeviceTree;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.virtflash.testkit;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.virtflash.testkit;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.testkit.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;

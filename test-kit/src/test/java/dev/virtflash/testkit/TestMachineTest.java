@@ -157,7 +157,7 @@ class TestMachineTest {
         assertEquals(1, head[0]);
         assertEquals(2, head[3 * 4096 + 9]);
         assertArrayEquals(new byte[] {7, 8}, java.util.Arrays.copyOfRange(head, 1 << 20, (1 << 20) + 2));
-        try (BlockBackend b = dev.virtflash.hw.block.Images.open(img, "raw", true)) {
+        try (BlockBackend b = dev.virtflash.hw.block.image.Images.open(img, "raw", true)) {
             assertTrue(b.allocatedBytes() <= 4 * 4096 + 4096, "sparse: " + b.allocatedBytes());
         }
         IOException tooBig = assertThrows(IOException.class,

@@ -2,7 +2,7 @@ package dev.virtflash.app.bench;
 
 import com.sun.jna.Pointer;
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.qcow2.Qcow2Backend;
 import dev.virtflash.hw.block.qcow2.Qcow2Image;

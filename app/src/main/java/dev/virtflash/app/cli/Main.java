@@ -1,7 +1,7 @@
 package dev.virtflash.app.cli;
 
 import dev.virtflash.testkit.PayloadCatalog;
-import dev.virtflash.virt.fdt.VirtDeviceTree;
+import dev.virtflash.virt.VirtDeviceTree;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

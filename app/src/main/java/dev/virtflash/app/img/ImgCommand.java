@@ -3,7 +3,7 @@ package dev.virtflash.app.img;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFile;
 import dev.virtflash.hw.block.ImageFormatException;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.Mapping;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.qcow2.Qcow2CheckReport;

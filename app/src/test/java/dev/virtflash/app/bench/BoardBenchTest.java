@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.memory.HostMemory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.virtflash.guesttests.FlashImages;
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

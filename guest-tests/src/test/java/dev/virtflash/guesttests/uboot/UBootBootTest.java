@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.testkit.FlashImage;
 import dev.virtflash.testkit.TestBoard;
 import dev.virtflash.testkit.TestMachine;

@@ -3,6 +3,7 @@ package dev.virtflash.hw.block;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.virtflash.hw.pflash;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;

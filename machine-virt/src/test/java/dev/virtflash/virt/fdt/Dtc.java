@@ -11,16 +11,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Test helper: runs {@code dtc -I dtb -O dts} and reads its output into a map of node path to properties. */
-final class Dtc {
+public final class Dtc {
 
     /** dtc's output and its diagnostics. */
-    record Result(String dts, String warnings) {
+    public record Result(String dts, String warnings) {
     }
 
     private Dtc() {
     }
 
-    static Result decompile(Path dtb) throws IOException, InterruptedException {
+    public static Result decompile(Path dtb) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dtb.getParent(), "dtc", ".dts");
         Path err = Files.createTempFile(dtb.getParent(), "dtc", ".err");
         Process p = new ProcessBuilder("dtc", "-I", "dtb", "-O", "dts", "-o", out.toString(), dtb.toString())
@@ -40,7 +40,7 @@ final class Dtc {
      * Node path to (property name to value text as dtc prints it, {@code ""} for an empty property). Relies on
      * dtc's layout: one property per line, {@code name {} opening and {@code };} closing a node.
      */
-    static Map<String, Map<String, String>> nodes(String dts) {
+    public static Map<String, Map<String, String>> nodes(String dts) {
         Map<String, Map<String, String>> nodes = new LinkedHashMap<>();
         Deque<String> stack = new ArrayDeque<>();
         for (String raw : dts.split("\n")) {

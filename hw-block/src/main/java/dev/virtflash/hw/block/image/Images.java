@@ -1,5 +1,8 @@
-package dev.virtflash.hw.block;
+package dev.virtflash.hw.block.image;
 
+import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.ImageFile;
+import dev.virtflash.hw.block.ImageFormatException;
 import dev.virtflash.hw.block.qcow2.Qcow2Backend;
 import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import dev.virtflash.hw.block.raw.RawFileBackend;
