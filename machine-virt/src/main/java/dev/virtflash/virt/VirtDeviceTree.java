@@ -128,7 +128,24 @@ public final class VirtDeviceTree {
         }
     }
 
-    /** The blob, {@link #BLOB_SIZE} bytes long. */
+    /**
+     * What a {@link BoardDevice} needs to write its node: the builder, the phandles of the clock and the GIC, and the
+     * RAM size.
+     */
+    record Nodes(FdtBuilder fdt, int clockPhandle, int gicPhandle, long ramSize) {
+    }
+
+    /**
+     * Where a placed row's node goes among the board's own nodes: after which of them QEMU's {@code machvirt_init}
+     * writes it. Rows of one slot follow the table's order.
+     */
+    enum Slot { AFTER_CHOSEN, AFTER_PSCI, AFTER_TIMER, AFTER_CLOCK, NONE }
+
+    /**
+     * The blob, {@link #BLOB_SIZE} bytes long: the root, {@code /chosen}, the CPU's nodes ({@code /cpus},
+     * {@code /psci}, {@code /timer}), the clock, and one node per placed row of {@link VirtMemoryMap}, each written by
+     * the row's {@link BoardDevice} in its {@link Slot}.
+     */
     public byte[] blob() {
         FdtBuilder fdt = new FdtBuilder();
         int clockPhandle = fdt.allocatePhandle();
@@ -142,21 +159,30 @@ public final class VirtDeviceTree {
         fdt.propertyCells("#address-cells", 2);
         fdt.propertyCells("#size-cells", 2);
 
+        Nodes nodes = new Nodes(fdt, clockPhandle, gicPhandle, ramSize);
         chosen(fdt);
-        memory(fdt);
+        rows(Slot.AFTER_CHOSEN, nodes);
         cpus(fdt, cpuPhandle);
         if (psci) {
             psci(fdt);
         }
-        gic(fdt, gicPhandle);
+        rows(Slot.AFTER_PSCI, nodes);
         timer(fdt);
-        flash(fdt);
+        rows(Slot.AFTER_TIMER, nodes);
         apbClock(fdt, clockPhandle);
-        uart(fdt, clockPhandle);
-        rtc(fdt, clockPhandle);
+        rows(Slot.AFTER_CLOCK, nodes);
 
         fdt.endNode();
         return fdt.build(BLOB_SIZE);
+    }
+
+    /** The nodes of the placed rows whose devices write theirs in {@code slot}. */
+    private static void rows(Slot slot, Nodes nodes) {
+        for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
+            if (row.device().slot() == slot) {
+                row.device().node(row, nodes);
+            }
+        }
     }
 
     private void chosen(FdtBuilder fdt) {
@@ -166,14 +192,6 @@ public final class VirtDeviceTree {
         fdt.propertyString("stdout-path", UART_PATH);
         fdt.property("rng-seed", rng);
         fdt.propertyU64("kaslr-seed", random.nextLong());
-        fdt.endNode();
-    }
-
-    private void memory(FdtBuilder fdt) {
-        long base = VirtMemoryMap.RAM.base();
-        fdt.beginNode("memory@" + Long.toHexString(base));
-        fdt.propertyString("device_type", "memory");
-        fdt.propertyU64("reg", base, ramSize);
         fdt.endNode();
     }
 
@@ -204,55 +222,12 @@ public final class VirtDeviceTree {
         fdt.endNode();
     }
 
-    private static void flash(FdtBuilder fdt) {
-        fdt.beginNode("flash@" + Long.toHexString(VirtMemoryMap.FLASH0.base()));
-        fdt.propertyString("compatible", "cfi-flash");
-        fdt.propertyU64("reg", VirtMemoryMap.FLASH0.base(), VirtMemoryMap.FLASH0.size(),
-                VirtMemoryMap.FLASH1.base(), VirtMemoryMap.FLASH1.size());
-        fdt.propertyCells("bank-width", FLASH_BANK_WIDTH);
-        fdt.endNode();
-    }
-
     private static void apbClock(FdtBuilder fdt, int phandle) {
         fdt.beginNode("apb-pclk");
         fdt.propertyString("compatible", "fixed-clock");
         fdt.propertyCells("#clock-cells", 0);
         fdt.propertyCells("clock-frequency", APB_PCLK_HZ);
         fdt.propertyString("clock-output-names", "clk24mhz");
-        fdt.phandle(phandle);
-        fdt.endNode();
-    }
-
-    private static void uart(FdtBuilder fdt, int clockPhandle) {
-        fdt.beginNode(UART_PATH.substring(1));
-        fdt.propertyStrings("compatible", "arm,pl011", "arm,primecell");
-        fdt.propertyU64("reg", VirtMemoryMap.UART.base(), VirtMemoryMap.UART.size());
-        fdt.propertyCells("clocks", clockPhandle, clockPhandle);
-        fdt.propertyStrings("clock-names", "uartclk", "apb_pclk");
-        fdt.propertyCells("interrupts", GIC_FDT_IRQ_TYPE_SPI, VirtMemoryMap.UART.spi(), IRQ_TYPE_LEVEL_HIGH);
-        fdt.endNode();
-    }
-
-    private static void rtc(FdtBuilder fdt, int clockPhandle) {
-        fdt.beginNode(RTC_PATH.substring(1));
-        fdt.propertyStrings("compatible", "arm,pl031", "arm,primecell");
-        fdt.propertyU64("reg", VirtMemoryMap.RTC.base(), VirtMemoryMap.RTC.size());
-        fdt.propertyCells("interrupts", GIC_FDT_IRQ_TYPE_SPI, VirtMemoryMap.RTC.spi(), IRQ_TYPE_LEVEL_HIGH);
-        fdt.propertyCells("clocks", clockPhandle);
-        fdt.propertyString("clock-names", "apb_pclk");
-        fdt.endNode();
-    }
-
-    private static void gic(FdtBuilder fdt, int phandle) {
-        fdt.beginNode(GIC_PATH.substring(1));
-        fdt.propertyCells("#interrupt-cells", 3);
-        fdt.propertyEmpty("interrupt-controller");
-        fdt.propertyCells("#address-cells", 2);
-        fdt.propertyCells("#size-cells", 2);
-        fdt.propertyEmpty("ranges");
-        fdt.propertyString("compatible", "arm,cortex-a15-gic");
-        fdt.propertyU64("reg", VirtMemoryMap.GIC_DIST.base(), VirtMemoryMap.GIC_DIST.size(),
-                VirtMemoryMap.GIC_CPU.base(), VirtMemoryMap.GIC_CPU.size());
         fdt.phandle(phandle);
         fdt.endNode();
     }

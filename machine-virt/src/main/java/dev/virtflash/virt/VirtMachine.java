@@ -1,12 +1,10 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
-import dev.virtflash.memory.MmioRegion;
-import dev.virtflash.memory.RamRegion;
+import dev.virtflash.memory.ResourceStack;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSink;
@@ -17,8 +15,6 @@ import dev.virtflash.virt.devices.rtc.Pl031;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -45,7 +41,7 @@ public final class VirtMachine implements AutoCloseable {
     /** The largest translation buffer: 1 GiB, Unicorn's own default. */
     public static final int MAX_TRANSLATION_BUFFER_MIB = 1024;
 
-    private final Deque<AutoCloseable> owned;
+    private final ResourceStack owned;
     private final PflashCfi01[] flash;
     private final BlockBackend[] images;
     private final HostMemory ram;
@@ -61,7 +57,7 @@ public final class VirtMachine implements AutoCloseable {
     /** Set by {@link #requestStop()} from any thread; ends {@link #run} also between two CPU runs (a reset). */
     private volatile boolean stopRequested;
 
-    private VirtMachine(Deque<AutoCloseable> owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
+    private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
                         Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
                         AddressSpace space, UnicornCpu cpu) {
         this.owned = owned;
@@ -192,36 +188,12 @@ public final class VirtMachine implements AutoCloseable {
             return;
         }
         closed = true;
-        closeAll(owned);
+        owned.close();
     }
 
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("machine is closed");
-        }
-    }
-
-    private static void closeAll(Deque<AutoCloseable> owned) throws IOException {
-        Exception failure = null;
-        while (!owned.isEmpty()) {
-            try {
-                owned.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure instanceof IOException) {
-            throw (IOException) failure;
-        }
-        if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
-        }
-        if (failure != null) {
-            throw new IOException(failure);
         }
     }
 
@@ -302,66 +274,39 @@ public final class VirtMachine implements AutoCloseable {
                 throw new IllegalArgumentException("-bios cannot be used together with a pflash unit 0 image "
                         + imageFiles[0]);
             }
-            Deque<AutoCloseable> owned = new ArrayDeque<>();
+            ResourceStack owned = new ResourceStack();
             try {
-                BlockBackend[] images = new BlockBackend[2];
-                PflashCfi01[] banks = new PflashCfi01[2];
-                for (int unit = 0; unit < 2; unit++) {
-                    String name = unit == 0 ? "virt.flash0" : "virt.flash1";
-                    PflashCfi01.Builder bank = PflashCfi01.virtBank(name);
-                    if (imageFiles[unit] != null) {
-                        images[unit] = Images.open(imageFiles[unit], imageFormats[unit], imageReadOnly[unit]);
-                        owned.push(images[unit]);
-                        bank.backend(images[unit]).readOnly(imageReadOnly[unit]);
-                    }
-                    banks[unit] = bank.build();
-                    owned.push(banks[unit]);
+                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly, console,
+                        input);
+                AddressSpace.Builder map = AddressSpace.builder("system");
+                for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
+                    map.map(row.base(), row.device().create(row, a));
                 }
                 if (bios != null) {
-                    banks[0].loadBlob(bios);
+                    a.banks[0].loadBlob(bios);
                 }
-                HostMemory ram = HostMemory.allocate("mach-virt.ram", ramSize);
-                owned.push(ram);
                 VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(ramSize).psci(true);
                 if (random != null) {
                     dt.random(random);
                 }
                 byte[] blob = dt.build().blob();
-                ram.write(0, blob, 0, blob.length);
-                BoardInterrupts interrupts = new BoardInterrupts();
-                GicV2 gic = interrupts.gic();
-                Pl011 uart = new Pl011(console, input, gic.line(BoardInterrupts.irqOf(VirtMemoryMap.UART)));
-                Pl031 rtc = Pl031.withHostClock(gic.line(BoardInterrupts.irqOf(VirtMemoryMap.RTC)));
-                interrupts.devices(uart, rtc);
-                AddressSpace space = AddressSpace.builder("system")
-                        .map(VirtMemoryMap.FLASH0.base(), banks[0].region())
-                        .map(VirtMemoryMap.FLASH1.base(), banks[1].region())
-                        .map(VirtMemoryMap.GIC_DIST.base(), new MmioRegion("gic_dist", VirtMemoryMap.GIC_DIST.size(),
-                                gic.distributor()))
-                        .map(VirtMemoryMap.GIC_CPU.base(), new MmioRegion("gic_cpu", VirtMemoryMap.GIC_CPU.size(),
-                                gic.cpuInterface()))
-                        .map(VirtMemoryMap.UART.base(), new MmioRegion("pl011", VirtMemoryMap.UART.size(), uart))
-                        .map(VirtMemoryMap.RTC.base(), new MmioRegion("pl031", VirtMemoryMap.RTC.size(),
-                                interrupts.rtcRegisters()))
-                        .map(VirtMemoryMap.RAM.base(), new RamRegion("mach-virt.ram", ram))
-                        .build();
+                a.ram.write(0, blob, 0, blob.length);
+                BoardInterrupts interrupts = a.interrupts;
+                interrupts.devices(a.uart, a.rtc);
+                AddressSpace space = map.build();
                 ConsoleSink out = console;
-                UnicornCpu cpu = UnicornCpu.create(space, bytes -> {
+                UnicornCpu cpu = owned.push(UnicornCpu.create(space, bytes -> {
                     for (byte b : bytes) {
                         out.put(b & 0xFF);
                     }
-                }, interrupts, translationBufferMiB);
-                owned.push(cpu);
+                }, interrupts, translationBufferMiB));
                 interrupts.cpu(cpu);
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());
-                return new VirtMachine(owned, banks, images, ram, uart, interrupts, rtc, blob, bios, space, cpu);
+                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, bios, space,
+                        cpu);
             } catch (IOException | RuntimeException e) {
-                try {
-                    closeAll(owned);
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                owned.closeAfter(e);
                 throw e;
             }
         }
