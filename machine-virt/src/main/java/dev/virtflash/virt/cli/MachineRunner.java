@@ -154,8 +154,10 @@ public final class MachineRunner implements Main.MachineLauncher {
      */
     public static RssReport report(VirtMachine machine) throws IOException {
         long[] resident = new long[2];
+        long[] present = new long[2];
         for (int unit = 0; unit < 2; unit++) {
             resident[unit] = Residency.residentBytes(machine.flash(unit).region().memory());
+            present[unit] = Residency.presentBytes(machine.flash(unit).region().memory());
         }
         Residency.ProcessMemory p = Residency.process();
         List<RssReport.Bank> banks = new ArrayList<>();
@@ -164,7 +166,8 @@ public final class MachineRunner implements Main.MachineLauncher {
             HostMemory memory = bank.region().memory();
             BlockBackend image = machine.image(unit);
             banks.add(new RssReport.Bank(bank.name(), memory.size(), image == null ? null : image.path(),
-                    image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit]));
+                    image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit],
+                    memory.dataBytes(), present[unit]));
         }
         return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
     }
