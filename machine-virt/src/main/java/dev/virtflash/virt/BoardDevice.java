@@ -133,7 +133,7 @@ enum BoardDevice {
     RAM(VirtDeviceTree.Slot.AFTER_CHOSEN) {
         @Override
         MemoryRegion create(VirtMemoryMap row, BoardAssembly a) {
-            a.ram = a.owned.push(HostMemory.allocate("mach-virt.ram", a.ramSize));
+            a.ram = a.owned.push(HostMemory.allocateCpuWritable("mach-virt.ram", a.ramSize));
             return new RamRegion("mach-virt.ram", a.ram);
         }
 
