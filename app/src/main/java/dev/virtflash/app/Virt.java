@@ -6,7 +6,7 @@ import dev.virtflash.app.cli.Main;
 import dev.virtflash.app.cli.MachineRunner;
 import dev.virtflash.app.cli.Terminal;
 import dev.virtflash.app.img.ImgCommand;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;

@@ -25,13 +25,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The layout of the project's main code, read from the sources: packages form layers (no import cycle between two
  * packages, however long), and the libraries ({@code memory}, {@code hw-block}, {@code hw-pflash}, {@code machine-virt},
- * {@code test-kit}) know nothing of the application, print nothing, start nothing and bind no logger.
+ * {@code test-kit}, and the payload catalog in {@code firmware}) know nothing of the application, print nothing, start nothing and bind no logger.
  */
 class LayersTest {
 
     /** Library modules, lowest first; a library may import only the ones before it (and itself). */
-    static final List<String> LIBRARIES = List.of("memory", "hw-block", "hw-pflash", "machine-virt", "test-kit");
+    static final List<String> LIBRARIES = List.of("firmware", "memory", "hw-block", "hw-pflash", "machine-virt",
+            "test-kit");
     static final Map<String, String> ROOT_PACKAGE = Map.of(
+            "firmware", "dev.virtflash.firmware",
             "memory", "dev.virtflash.memory",
             "hw-block", "dev.virtflash.hw.block",
             "hw-pflash", "dev.virtflash.hw.pflash",

@@ -5,7 +5,7 @@ import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.QueueConsoleSource;
 import java.io.IOException;

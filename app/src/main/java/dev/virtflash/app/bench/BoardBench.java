@@ -1,6 +1,6 @@
 package dev.virtflash.app.bench;
 
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.app.cli.Sizes;
 import java.io.IOException;
 import java.io.PrintStream;

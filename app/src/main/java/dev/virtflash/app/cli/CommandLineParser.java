@@ -1,6 +1,6 @@
 package dev.virtflash.app.cli;
 
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.VirtMemoryMap;
 import java.io.IOException;

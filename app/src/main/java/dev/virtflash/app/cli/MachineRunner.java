@@ -4,7 +4,7 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cpu.CpuExit;
 import java.io.IOException;

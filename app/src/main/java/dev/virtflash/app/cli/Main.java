@@ -1,6 +1,6 @@
 package dev.virtflash.app.cli;
 
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.VirtDeviceTree;
 import java.io.IOException;
 import java.io.PrintStream;

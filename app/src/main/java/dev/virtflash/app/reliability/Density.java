@@ -3,7 +3,7 @@ package dev.virtflash.app.reliability;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSource;

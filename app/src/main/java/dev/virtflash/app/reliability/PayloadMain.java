@@ -2,7 +2,7 @@ package dev.virtflash.app.reliability;
 
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.app.cli.MachineRunner;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.ConsoleSource;
 import dev.virtflash.testkit.ConsoleLog;

@@ -2,7 +2,7 @@ package dev.virtflash.app.cli;
 
 import dev.virtflash.app.Virt;
 import dev.virtflash.app.img.ImgCommand;
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.virtflash.testkit.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;

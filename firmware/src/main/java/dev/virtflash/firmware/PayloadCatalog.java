@@ -1,4 +1,4 @@
-package dev.virtflash.testkit;
+package dev.virtflash.firmware;
 
 import java.io.IOException;
 import java.io.InputStream;
