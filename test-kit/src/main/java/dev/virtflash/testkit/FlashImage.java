@@ -3,6 +3,7 @@ package dev.virtflash.testkit;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.memory.Zeros;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,12 +168,7 @@ public final class FlashImage {
     }
 
     private static boolean isZero(byte[] b, int off, int len) {
-        for (int i = off; i < off + len; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
+        return Zeros.isZero(b, off, len);
     }
 
     private static long checkOffset(long offset) {
