@@ -1,5 +1,7 @@
 package dev.virtflash.app.img;
 
+import dev.virtflash.app.cli.Sizes;
+import dev.virtflash.app.cli.UsageException;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFile;
 import dev.virtflash.hw.block.ImageFormatException;
@@ -112,7 +114,7 @@ public final class ImgCommand {
         }
     }
 
-    private static int create(Options options, PrintStream out) throws IOException {
+    private static int create(Options options, PrintStream out) throws IOException, UsageException {
         String format = options.value('f', "raw").toLowerCase(Locale.ROOT);
         Path file = Path.of(options.positional(0));
         String backing = options.value('b', null);
@@ -142,7 +144,7 @@ public final class ImgCommand {
             throw new ImageFormatException(file, "unknown format '" + format + "', expected one of " + Images.FORMATS);
         }
         if (backingFormat != null && backing == null) {
-            throw new UsageException("-F needs a backing file (-b)");
+            throw UsageException.usage("-F needs a backing file (-b)");
         }
         if (format.equals("raw") && (backing != null || !optionsGiven.isEmpty())) {
             throw new ImageFormatException(file, backing != null ? "format 'raw' has no backing files"
@@ -150,7 +152,7 @@ public final class ImgCommand {
         }
         long size = -1;
         if (options.positionalCount() == 2) {
-            size = Sizes.parse(options.positional(1));
+            size = Sizes.parseImageSize(options.positional(1));
         }
         if (backing != null) {
             long backingSize = backingSize(file, backing, backingFormat);
@@ -196,7 +198,7 @@ public final class ImgCommand {
         String text = item.substring("cluster_size=".length());
         long value;
         try {
-            value = Sizes.parse(text);
+            value = Sizes.parseImageSize(text);
         } catch (IllegalArgumentException e) {
             value = -1;
         }
@@ -236,10 +238,10 @@ public final class ImgCommand {
             StringBuilder text = new StringBuilder();
             text.append("image: ").append(image.path()).append('\n');
             text.append("file format: ").append(image.format()).append('\n');
-            text.append("virtual size: ").append(Sizes.human(image.size())).append(" (").append(image.size())
+            text.append("virtual size: ").append(Sizes.qemuHuman(image.size())).append(" (").append(image.size())
                     .append(" bytes)\n");
             long disk = image.allocatedBytes();
-            text.append("disk size: ").append(disk < 0 ? "unavailable" : Sizes.human(disk)).append('\n');
+            text.append("disk size: ").append(disk < 0 ? "unavailable" : Sizes.qemuHuman(disk)).append('\n');
             Map<String, String> details = image.details();
             for (String key : TOP_LEVEL_DETAILS) {
                 String value = details.get(key);
@@ -273,7 +275,7 @@ public final class ImgCommand {
             }
             NonZeroReader.Stats nonZero = NonZeroReader.count(image);
             long resident = nonZero.pagesCopied() * NonZeroReader.PAGE;
-            text.append("non-zero data: ").append(Sizes.human(resident)).append(" (").append(nonZero.pagesCopied())
+            text.append("non-zero data: ").append(Sizes.qemuHuman(resident)).append(" (").append(nonZero.pagesCopied())
                     .append(" pages of 4 KiB, ").append(resident).append(" bytes: what a flash load keeps resident)\n");
             out.print(text);
             return OK;
@@ -291,10 +293,10 @@ public final class ImgCommand {
         return image.substring(0, image.lastIndexOf('/') + 1) + backing;
     }
 
-    private static int map(Options options, PrintStream out, PrintStream err) throws IOException {
+    private static int map(Options options, PrintStream out, PrintStream err) throws IOException, UsageException {
         String output = options.longValue("output", "human");
         if (!output.equals("human") && !output.equals("json")) {
-            throw new UsageException("--output=" + output + ", expected human or json");
+            throw UsageException.usage("--output=" + output + ", expected human or json");
         }
         try (BlockBackend image = Images.open(Path.of(options.positional(0)), options.value('f', null), true)) {
             List<Mapping> runs = ImageMap.runs(image);
@@ -339,15 +341,6 @@ public final class ImgCommand {
         return report.exitStatus();
     }
 
-    /** A command line that does not fit the subcommand. */
-    private static final class UsageException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-
-        UsageException(String message) {
-            super(message);
-        }
-    }
-
     /** The options of one subcommand: single-letter options with a value, {@code --name=value}, positionals. */
     private static final class Options {
         private final Map<Character, List<String>> values;
@@ -362,7 +355,7 @@ public final class ImgCommand {
         }
 
         static Options parse(String command, List<String> args, String letters, int minPositionals,
-                int maxPositionals) {
+                int maxPositionals) throws UsageException {
             Map<Character, List<String>> values = new java.util.HashMap<>();
             Map<String, String> longValues = new java.util.HashMap<>();
             List<String> positionals = new ArrayList<>();
@@ -377,12 +370,12 @@ public final class ImgCommand {
                     } else if (arg.equals("--output") && i + 1 < args.size()) {
                         longValues.put("output", args.get(++i));
                     } else {
-                        throw new UsageException("--output needs a value (human or json)");
+                        throw UsageException.usage("--output needs a value (human or json)");
                     }
                 } else if (arg.startsWith("-") && arg.length() >= 2 && !arg.startsWith("--")) {
                     char letter = arg.charAt(1);
                     if (letters.indexOf(letter) < 0) {
-                        throw new UsageException("unknown option '" + arg + "'");
+                        throw UsageException.usage("unknown option '" + arg + "'");
                     }
                     String value;
                     if (arg.length() > 2) {
@@ -390,24 +383,24 @@ public final class ImgCommand {
                     } else if (i + 1 < args.size()) {
                         value = args.get(++i);
                     } else {
-                        throw new UsageException("option '" + arg + "' needs a value");
+                        throw UsageException.usage("option '" + arg + "' needs a value");
                     }
                     values.computeIfAbsent(letter, k -> new ArrayList<>()).add(value);
                 } else if (arg.startsWith("--")) {
-                    throw new UsageException("unknown option '" + arg + "'");
+                    throw UsageException.usage("unknown option '" + arg + "'");
                 } else {
                     positionals.add(arg);
                 }
             }
             if (positionals.size() < minPositionals) {
-                throw new UsageException("an image file is needed");
+                throw UsageException.usage("an image file is needed");
             }
             if (positionals.size() > maxPositionals) {
-                throw new UsageException("unexpected argument '" + positionals.get(maxPositionals) + "'");
+                throw UsageException.usage("unexpected argument '" + positionals.get(maxPositionals) + "'");
             }
             for (Map.Entry<Character, List<String>> e : values.entrySet()) {
                 if (e.getKey() != 'o' && e.getValue().size() > 1) {
-                    throw new UsageException("option '-" + e.getKey() + "' given twice");
+                    throw UsageException.usage("option '-" + e.getKey() + "' given twice");
                 }
             }
             return new Options(values, longValues, positionals);

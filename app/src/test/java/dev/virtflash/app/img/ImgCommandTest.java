@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.app.cli.Sizes;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ExternalTool;
 import dev.virtflash.hw.block.ImageFixtures;
@@ -167,7 +168,7 @@ class ImgCommandTest {
             extra = extra.subList(1, extra.size());
         }
         long pages = nonZeroPages(ImageFixtures.qemuContents(image));
-        assertEquals(List.of("non-zero data: " + Sizes.human(pages * 4096) + " (" + pages + " pages of 4 KiB, "
+        assertEquals(List.of("non-zero data: " + Sizes.qemuHuman(pages * 4096) + " (" + pages + " pages of 4 KiB, "
                 + pages * 4096 + " bytes: what a flash load keeps resident)"), extra, kind.toString());
     }
 
