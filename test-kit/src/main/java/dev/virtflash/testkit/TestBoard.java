@@ -1,6 +1,8 @@
 package dev.virtflash.testkit;
 
+import dev.virtflash.memory.ResourceStack;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,23 +58,18 @@ public final class TestBoard implements AutoCloseable {
         machines.add(m);
     }
 
-    /** Stops and releases every machine (each is closed even if another fails; the first failure is thrown). */
+    /**
+     * Stops and releases every machine, the newest first (each is closed even if another fails; the first failure is
+     * thrown).
+     */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (TestMachine m : machines()) {
-            try {
-                m.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
+        ResourceStack all = new ResourceStack();
+        machines().forEach(all::push);
+        try {
+            all.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // TestMachine.close() throws no checked exception
         }
     }
 }

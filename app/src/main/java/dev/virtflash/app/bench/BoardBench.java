@@ -2,6 +2,7 @@ package dev.virtflash.app.bench;
 
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.app.cli.Sizes;
+import dev.virtflash.testkit.TempTree;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -9,12 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The board benchmark ({@code virt bench board}, {@code ./bench}): the same guest work - an embedded payload in
@@ -103,7 +102,7 @@ public final class BoardBench {
                 return new BoardBench(options, out, payloads).run(work);
             } finally {
                 if (temporary) {
-                    deleteTree(work);
+                    TempTree.delete(work);
                 }
             }
         } catch (IOException e) {
@@ -339,7 +338,7 @@ public final class BoardBench {
             cmd.add("--rss-report=json");
             return TimedProcess.run(cmd, dir, sample, 0, RUN_TIMEOUT_SECS);
         } finally {
-            deleteTree(dir);
+            TempTree.delete(dir);
         }
     }
 
@@ -353,7 +352,7 @@ public final class BoardBench {
             cmd.addAll(boardOptions(kind, f0, f1));
             return TimedProcess.run(cmd, dir, sample, ImageKind.BANK_SIZE, RUN_TIMEOUT_SECS);
         } finally {
-            deleteTree(dir);
+            TempTree.delete(dir);
         }
     }
 
@@ -449,16 +448,5 @@ public final class BoardBench {
 
     private static String firstLine(String s) {
         return s.strip().lines().findFirst().orElse("");
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtflash.app.bench;
 
 import dev.virtflash.app.cli.Sizes;
+import dev.virtflash.testkit.TempTree;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -93,7 +94,7 @@ final class FirmwareBench {
             out.printf(Locale.ROOT, "  not measured: %s%n", e.getMessage());
             return false;
         } finally {
-            BoardBench.deleteTree(dir);
+            TempTree.delete(dir);
         }
     }
 

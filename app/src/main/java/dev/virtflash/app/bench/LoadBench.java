@@ -8,6 +8,7 @@ import dev.virtflash.hw.block.qcow2.Qcow2Backend;
 import dev.virtflash.hw.block.qcow2.Qcow2Image;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
+import dev.virtflash.testkit.TempTree;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -252,7 +253,7 @@ public final class LoadBench {
                 return results.stream().allMatch(Result::equal) ? 0 : 1;
             } finally {
                 if (temporary) {
-                    deleteTree(work);
+                    TempTree.delete(work);
                 }
             }
         } catch (IOException e) {
@@ -435,13 +436,5 @@ public final class LoadBench {
             }
         }
         return false;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.virtflash.app.reliability;
 
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.Residency;
+import dev.virtflash.memory.ResourceStack;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
@@ -229,17 +230,9 @@ public final class Density {
     }
 
     private static void closeAll(List<VirtMachine> machines) throws IOException {
-        IOException failure = null;
-        for (VirtMachine m : machines) {
-            try {
-                m.close();
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        ResourceStack all = new ResourceStack();
+        machines.forEach(all::push);
+        all.close();
     }
 
     private static int sweep(int boards, String sizes, PrintStream out) throws IOException, InterruptedException {
