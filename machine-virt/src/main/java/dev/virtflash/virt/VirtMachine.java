@@ -294,12 +294,7 @@ public final class VirtMachine implements AutoCloseable {
                 BoardInterrupts interrupts = a.interrupts;
                 interrupts.devices(a.uart, a.rtc);
                 AddressSpace space = map.build();
-                ConsoleSink out = console;
-                UnicornCpu cpu = owned.push(UnicornCpu.create(space, bytes -> {
-                    for (byte b : bytes) {
-                        out.put(b & 0xFF);
-                    }
-                }, interrupts, translationBufferMiB));
+                UnicornCpu cpu = owned.push(UnicornCpu.create(space, console, interrupts, translationBufferMiB));
                 interrupts.cpu(cpu);
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());

@@ -10,6 +10,7 @@ import dev.virtflash.memory.MemoryRegion;
 import dev.virtflash.memory.MmioRegion;
 import dev.virtflash.memory.RamRegion;
 import dev.virtflash.memory.RomDeviceRegion;
+import dev.virtflash.virt.devices.ConsoleSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
