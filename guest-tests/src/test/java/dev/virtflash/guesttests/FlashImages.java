@@ -3,6 +3,7 @@ package dev.virtflash.guesttests;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
 import dev.virtflash.hw.block.image.Images;
+import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 public final class FlashImages {
 
     /** Every virt flash bank is exactly 64 MiB. */
-    public static final long BANK_SIZE = 64L << 20;
+    public static final long BANK_SIZE = PflashCfi01.VIRT_BANK_SIZE;
 
     private FlashImages() {
     }

@@ -1,5 +1,6 @@
 package dev.virtflash.virt;
 
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressRange;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,9 +35,9 @@ import java.util.List;
 public enum VirtMemoryMap {
 
     /** pflash bank 0 ({@code -drive if=pflash,unit=0} or {@code -bios}): first half of {@code VIRT_FLASH}. */
-    FLASH0(0x0000_0000L, 0x0400_0000L, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 0"),
+    FLASH0(0x0000_0000L, PflashCfi01.VIRT_BANK_SIZE, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 0"),
     /** pflash bank 1 ({@code -drive if=pflash,unit=1}): second half of {@code VIRT_FLASH}. */
-    FLASH1(0x0400_0000L, 0x0400_0000L, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 1"),
+    FLASH1(0x0400_0000L, PflashCfi01.VIRT_BANK_SIZE, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 1"),
     /** GIC distributor (v2 and v3). */
     GIC_DIST(0x0800_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, BoardDevice.GIC_DISTRIBUTOR, "GIC distributor"),
     /** GICv2 CPU interface. */

@@ -30,7 +30,7 @@ import java.util.Objects;
 public final class FlashImage {
 
     /** The size of a {@code virt} flash bank: 64 MiB, the only size the board accepts. */
-    public static final long BANK_SIZE = PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS;
+    public static final long BANK_SIZE = PflashCfi01.VIRT_BANK_SIZE;
 
     private static final int PAGE = 4096;
     private static final int CHUNK = 1 << 20;

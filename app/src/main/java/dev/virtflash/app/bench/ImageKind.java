@@ -1,5 +1,6 @@
 package dev.virtflash.app.bench;
 
+import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -24,7 +25,7 @@ public enum ImageKind {
     QCOW2("qcow2", "qcow2");
 
     /** Size of a virt flash bank. */
-    public static final long BANK_SIZE = 64L << 20;
+    public static final long BANK_SIZE = PflashCfi01.VIRT_BANK_SIZE;
 
     private final String label;
     private final String format;

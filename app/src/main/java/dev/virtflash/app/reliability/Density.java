@@ -182,7 +182,7 @@ public final class Density {
         int n = machines.size();
         Path flash0 = dir.resolve("board" + n + "-flash0.img");
         Path flash1 = dir.resolve("board" + n + "-flash1.img");
-        long bank = PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS;
+        long bank = PflashCfi01.VIRT_BANK_SIZE;
         try (RandomAccessFile f = new RandomAccessFile(flash0.toFile(), "rw")) {
             f.setLength(0);
             f.write(payload);

@@ -1,5 +1,6 @@
 package dev.virtflash.app.reliability;
 
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.testkit.TestMachine;
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class Soak {
     static final int UBOOT_ENV_SIZE = 0x40000;
     static final double MAX_GROWTH = 0.05;
 
-    private static final long BANK = 64L << 20;
+    private static final long BANK = PflashCfi01.VIRT_BANK_SIZE;
     private static final Duration BOOT = Duration.ofSeconds(60);
     private static final Duration COMMAND = Duration.ofSeconds(30);
     private static final String UBOOT_PROMPT = "=> ";

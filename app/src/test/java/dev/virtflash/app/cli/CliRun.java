@@ -3,6 +3,7 @@ package dev.virtflash.app.cli;
 import dev.virtflash.app.Virt;
 import dev.virtflash.app.img.ImgCommand;
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -28,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 record CliRun(int exitCode, String out, String err) {
 
-    static final long BANK = 64L << 20;
+    static final long BANK = PflashCfi01.VIRT_BANK_SIZE;
 
     /** Runs {@code args} in this JVM; payload image folders are made in {@code workDir}. */
     static CliRun inProcess(Path workDir, String... args) {

@@ -60,6 +60,8 @@ public final class PflashCfi01 implements AutoCloseable {
     public static final long VIRT_SECTOR_LENGTH = 256 * 1024;
     /** The {@code virt} board's blocks per bank (spec §1.1). */
     public static final int VIRT_NUM_BLOCKS = 256;
+    /** The size of a {@code virt} bank, 64 MiB: the one definition every image, map row and test uses. */
+    public static final long VIRT_BANK_SIZE = VIRT_SECTOR_LENGTH * VIRT_NUM_BLOCKS;
 
     private static final Logger LOG = LoggerFactory.getLogger(PflashCfi01.class);
 

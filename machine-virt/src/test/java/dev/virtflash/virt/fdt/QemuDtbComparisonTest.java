@@ -3,6 +3,7 @@ package dev.virtflash.virt.fdt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressRange;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.virt.VirtDeviceTree;
@@ -182,7 +183,7 @@ class QemuDtbComparisonTest {
         Path flash1 = dir.resolve("flash1.img");
         for (Path f : List.of(flash0, flash1)) {
             try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-                raf.setLength(64L << 20);
+                raf.setLength(PflashCfi01.VIRT_BANK_SIZE);
             }
         }
         Path dtb = dir.resolve("qemu-" + memory + ".dtb");
