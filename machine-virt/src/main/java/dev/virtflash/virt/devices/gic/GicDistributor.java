@@ -1,6 +1,7 @@
 package dev.virtflash.virt.devices.gic;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.virt.devices.Mmio64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,7 @@ final class GicDistributor implements MmioHandler {
     public long read(long offset, int size) {
         long value;
         if (size == 8) {
-            value = (read(offset, 4) & 0xFFFF_FFFFL) | (read(offset + 4, 4) << 32);
-            return value;
+            return Mmio64.read(this, offset);
         }
         if (!(size == 1 || size == 2 || size == 4) || offset < 0 || offset > GicV2.DISTRIBUTOR_WINDOW - size) {
             gic.guestErrors.badAccess("read", offset, size, 0);
@@ -92,8 +92,7 @@ final class GicDistributor implements MmioHandler {
     @Override
     public void write(long offset, int size, long value) {
         if (size == 8) {
-            write(offset, 4, value & 0xFFFF_FFFFL);
-            write(offset + 4, 4, value >>> 32);
+            Mmio64.write(this, offset, value);
             return;
         }
         if (!(size == 1 || size == 2 || size == 4) || offset < 0 || offset > GicV2.DISTRIBUTOR_WINDOW - size) {
