@@ -2,10 +2,10 @@ package dev.virtflash.guesttests;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
+import dev.virtflash.hw.block.SparseImage;
 import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -30,11 +30,7 @@ public final class FlashImages {
 
     /** A sparse all-zero raw image of the bank size (an existing file is replaced). */
     public static Path blankRaw(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(BANK_SIZE);
-        }
-        return file;
+        return SparseImage.raw(file, BANK_SIZE);
     }
 
     /** A raw flash0 image: {@code payload} at offset 0, zero (sparse) up to the bank size. */
@@ -43,11 +39,7 @@ public final class FlashImages {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes does not fit a "
                     + BANK_SIZE + "-byte bank");
         }
-        Files.write(file, payload);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(BANK_SIZE);
-        }
-        return file;
+        return SparseImage.raw(file, BANK_SIZE, payload);
     }
 
     /** An empty qcow2 image of the bank size, made with {@code qemu-img create}. */

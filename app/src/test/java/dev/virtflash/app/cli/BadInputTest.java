@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.RandomAccessFile;
+import dev.virtflash.hw.block.SparseImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -76,10 +76,7 @@ class BadInputTest {
 
     @Test
     void imageOfTheWrongSizeNamesTheFileAndBothSizesAsQemuDoes() throws Exception {
-        Path small = tmp.resolve("small.img");
-        try (RandomAccessFile f = new RandomAccessFile(small.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
+        Path small = SparseImage.raw(tmp.resolve("small.img"), 1 << 20);
         Files.setLastModifiedTime(small, FileTime.fromMillis(1_000_000_000_000L));
         CliRun.Fingerprint smallBefore = CliRun.Fingerprint.of(small);
         // QEMU 7.2: "device requires 67108864 bytes, block backend provides 1048576 bytes"
@@ -91,10 +88,7 @@ class BadInputTest {
 
     @Test
     void wrongSizeNextToAPayloadRemovesTheNewImages() throws Exception {
-        Path big = tmp.resolve("big.img");
-        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
-            f.setLength(65L << 20);
-        }
+        Path big = SparseImage.raw(tmp.resolve("big.img"), 65L << 20);
         String m = mistake("--payload", "default", "-drive", drive(1, big));
         assertTrue(m.contains(big.toString()) && m.contains("provides 68157440 bytes"), m);
     }

@@ -3,13 +3,13 @@ package dev.virtflash.app.cli;
 import dev.virtflash.app.Virt;
 import dev.virtflash.app.img.ImgCommand;
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.block.SparseImage;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,11 +75,7 @@ record CliRun(int exitCode, String out, String err) {
 
     /** A sparse 64 MiB raw image holding {@code head} at offset 0. */
     static Path image(Path file, byte[] head) throws IOException {
-        Files.write(file, head);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(BANK);
-        }
-        return file;
+        return SparseImage.raw(file, BANK, head);
     }
 
     /** Payload {@code name}'s bytes. */

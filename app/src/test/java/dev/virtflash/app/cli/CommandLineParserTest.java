@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.block.SparseImage;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,11 +37,7 @@ class CommandLineParserTest {
     }
 
     private Path sparse(String name, long size) throws IOException {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
+        return SparseImage.raw(dir.resolve(name), size);
     }
 
     private static ParsedCommand parse(String... args) throws UsageException {

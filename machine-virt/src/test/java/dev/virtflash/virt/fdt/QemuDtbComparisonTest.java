@@ -3,13 +3,13 @@ package dev.virtflash.virt.fdt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.hw.block.SparseImage;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressRange;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.virt.VirtDeviceTree;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.VirtMemoryMap;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,9 +182,7 @@ class QemuDtbComparisonTest {
         Path flash0 = dir.resolve("flash0.img");
         Path flash1 = dir.resolve("flash1.img");
         for (Path f : List.of(flash0, flash1)) {
-            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-                raf.setLength(PflashCfi01.VIRT_BANK_SIZE);
-            }
+            SparseImage.raw(f, PflashCfi01.VIRT_BANK_SIZE);
         }
         Path dtb = dir.resolve("qemu-" + memory + ".dtb");
         Path log = dir.resolve("qemu.log");
