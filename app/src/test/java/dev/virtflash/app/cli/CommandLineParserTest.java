@@ -111,7 +111,7 @@ class CommandLineParserTest {
         Path odd = sparse("a,b.img", 64L << 20);
         MachineConfig c = config("-drive", "if=pflash,unit=1,file=" + odd.toString().replace(",", ",,"));
         assertEquals(odd, c.drives().get(0).file());
-        assertEquals(List.of("a,b", "c", ""), CommandLineParser.splitOptions("a,,b,c,"));
+        assertEquals(List.of("a,b", "c", ""), OptionValues.splitOptions("a,,b,c,"));
     }
 
     @Test
