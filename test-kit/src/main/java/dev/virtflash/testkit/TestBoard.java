@@ -45,8 +45,8 @@ public final class TestBoard implements AutoCloseable {
     }
 
     /** A new machine setup; the machine it starts is closed with this board. */
-    public TestMachine.Setup machine() {
-        return new TestMachine.Setup(dir, this::register);
+    public MachineSetup machine() {
+        return new MachineSetup(dir, this::register);
     }
 
     /** The machines started so far, oldest first. */

@@ -1,6 +1,7 @@
 package dev.virtflash.app.reliability;
 
 import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.testkit.MachineSetup;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.testkit.TestMachine;
 import java.io.IOException;
@@ -221,7 +222,7 @@ public final class Soak {
      * A machine setup for a soak of {@code cycles} cycles on the image {@code image}: commands wait {@link #COMMAND},
      * and the machine stops by itself after the longest the soak can take, every wait timing out at its limit.
      */
-    private static TestMachine.Setup setup(Path image, int cycles) {
+    private static MachineSetup setup(Path image, int cycles) {
         Duration perCycle = BOOT.multipliedBy(2).plus(COMMAND.multipliedBy(2));
         return TestMachine.in(image.toAbsolutePath().getParent()).awaitTimeout(COMMAND)
                 .runLimit(perCycle.multipliedBy(cycles + 1L).plus(COMMAND));

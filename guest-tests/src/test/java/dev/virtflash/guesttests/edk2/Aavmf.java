@@ -1,5 +1,6 @@
 package dev.virtflash.guesttests.edk2;
 
+import dev.virtflash.testkit.MachineSetup;
 import dev.virtflash.testkit.TestBoard;
 import dev.virtflash.testkit.TestMachine;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ final class Aavmf {
     }
 
     /** A setup on our board: AAVMF_CODE.fd read-only in bank 0, {@code vars} writable in bank 1. */
-    static TestMachine.Setup machine(TestBoard board, Path vars) {
+    static MachineSetup machine(TestBoard board, Path vars) {
         return board.machine().name("aavmf").flash(0, CODE, "raw", true).flash(1, vars, "raw", false)
                 .awaitTimeout(TIMEOUT);
     }
