@@ -32,6 +32,10 @@ import java.util.regex.Pattern;
  * </ul>
  * It also checks that both printed the same console and exit code. {@code --sweep} measures our process RSS and time
  * under several JVM flag sets and translation-buffer sizes, for choosing {@code ./virt}'s defaults.
+ *
+ * <p>Size: about 450 lines, over the project's 400, on purpose: it is the report of one benchmark run (rows, ratios,
+ * the sweep and its table); the processes it measures are {@link TimedProcess} and {@link ProcessProbe}, the
+ * firmware rows {@link FirmwareBench}.
  */
 public final class BoardBench {
 
