@@ -40,7 +40,10 @@ class ZeroTouchTest {
                 "-cp", System.getProperty("java.class.path"), GuestReadsProbe.class.getName());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
                 new java.io.File("/dev/null"))).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out;
+        try (var stdout = p.getInputStream()) { // closed here, not by a cleaner during a later test counting fds
+            out = new String(stdout.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
         assertEquals(0, p.exitValue(), out);
         Map<String, String> f = new HashMap<>();
