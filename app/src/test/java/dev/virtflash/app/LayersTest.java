@@ -131,6 +131,24 @@ class LayersTest {
         assertEquals(List.of(), wrong);
     }
 
+    /** Issue 14, acceptance 5: everything hangs off an instance; a static field is a constant or a logger. */
+    @Test
+    void noStaticMutableFields() {
+        Pattern field = Pattern.compile("\\bstatic\\s+(?!final\\b)(?!class\\b|interface\\b|enum\\b|record\\b)"
+                + "[\\w<>\\[\\], ?.]+?\\s+\\w+\\s*(=[^;]*)?;");
+        assertTrue(field.matcher("private static int counter = 0;").find(), "the check has teeth");
+        assertTrue(field.matcher("static Map<String, Long> cache;").find(), "the check has teeth");
+        assertTrue(!field.matcher("private static final int LIMIT = 4;").find());
+        assertTrue(!field.matcher("static long parse(String text) throws X { return 0; }").find());
+        List<String> wrong = new ArrayList<>();
+        for (Source s : SOURCES) {
+            for (Matcher m = field.matcher(code(s.text)); m.find(); ) {
+                wrong.add(s.file.getFileName() + ": " + m.group().strip());
+            }
+        }
+        assertEquals(List.of(), wrong);
+    }
+
     @Test
     void onlyTheAppBindsALogger() throws IOException {
         Path root = SOURCES.get(0).file;
