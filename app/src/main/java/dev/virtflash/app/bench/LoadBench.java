@@ -6,6 +6,7 @@ import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.hw.block.qcow2.Qcow2Backend;
 import dev.virtflash.hw.block.qcow2.Qcow2Image;
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.testkit.TempTree;
@@ -41,7 +42,7 @@ import java.util.stream.IntStream;
  */
 public final class LoadBench {
 
-    static final long IMAGE_SIZE = 64L << 20;
+    static final long IMAGE_SIZE = PflashCfi01.VIRT_BANK_SIZE;
     static final int PIECES = 64;
     static final int PIECE = 32 << 10;
     static final long SEED = 20230126L;

@@ -181,9 +181,9 @@ public final class MachineRunner implements Main.MachineLauncher {
         } catch (IOException e) {
             throw new IOException("-bios " + file + ": cannot read the file (" + e + ")", e);
         }
-        if (size > PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS) {
+        if (size > PflashCfi01.VIRT_BANK_SIZE) {
             throw new IOException("-bios " + file + ": " + size + " bytes, expected at most "
-                    + PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS + " (the size of flash bank 0)");
+                    + PflashCfi01.VIRT_BANK_SIZE + " (the size of flash bank 0)");
         }
         return Files.readAllBytes(file);
     }
@@ -209,7 +209,7 @@ public final class MachineRunner implements Main.MachineLauncher {
     private NewImages payloadImages(String name, List<DriveSpec> given) throws IOException {
         byte[] payload = payloads.load(name).orElseThrow(() ->
                 new IOException("--payload " + name + ": no such payload, expected one of " + payloads.names()));
-        long bankSize = PflashCfi01.VIRT_SECTOR_LENGTH * PflashCfi01.VIRT_NUM_BLOCKS;
+        long bankSize = PflashCfi01.VIRT_BANK_SIZE;
         Path dir = workDir == null ? Files.createTempDirectory("virtflash-")
                 : Files.createTempDirectory(workDir, "virtflash-");
         List<DriveSpec> drives = new ArrayList<>();
