@@ -57,6 +57,8 @@ public final class UnicornLibrary {
             UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED;
 
     // uc_mem_type, as handed to memory hooks (and, for the access that missed, to the TLB-fill hook)
+    static final int UC_MEM_READ = 16;
+    static final int UC_MEM_WRITE = 17;
     static final int UC_MEM_FETCH = 18;
     static final int UC_MEM_READ_UNMAPPED = 19;
     static final int UC_MEM_WRITE_UNMAPPED = 20;
