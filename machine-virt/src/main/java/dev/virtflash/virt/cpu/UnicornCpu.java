@@ -64,8 +64,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      */
     public static final int TRANSLATION_BUFFER_MIB = Integer.getInteger("virtflash.tcgBufferMiB", 4);
 
-    /** The {@code until} address handed to uc_emu_start: one no instruction can be at (not 4-byte aligned). */
-    private static final long NEVER_REACHED = 0xFFFF_FFFF_FFFF_FFFEL;
 
     // Exception indexes as Unicorn 2.1.1 hands them to UC_HOOK_INTR (QEMU target/arm/cpu.h).
     static final int EXCP_UDEF = 1;
@@ -109,6 +107,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
     static final long ICACHE_LINE_BYTES = 64;
 
+    /** CRn of the MSRs that may change translation: SCTLR_EL1 (C1) and TTBR0/TTBR1/TCR_EL1 (C2). */
+    private static final int MMU_CRN_SCTLR = 1;
+    private static final int MMU_CRN_TRANSLATION = 2;
+    /** CRn of the generic-timer registers. */
+    private static final int TIMER_CRN = 14;
+
     /** WFI: 0xD503207F. */
     static final int WFI = 0xD503_207F;
     /** Where the MSR hook finds the fields of {@code uc_arm64_cp_reg}. */
@@ -125,6 +129,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final List<RomDeviceMapping> roms = new ArrayList<>();
     private final List<AddressSpace.Mapping> mapped = new ArrayList<>();
     private final RomDeviceMapping.Faults faults;
+    private final AddressTranslation translation;
     private final FaultingInstruction.Cpu faultingCpu = new FaultingInstruction.Cpu() {
         @Override
         public long base(int n) {
@@ -175,9 +180,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57();
         try {
+            engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
             if (wiring != null) {
                 this.timer = new GenericTimerBinding(engine, wiring.timers());
-                engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
                 this.alarm = new DeadlineAlarm("virtflash-cpu-deadline", this::deadlinePassed);
             } else {
                 this.timer = null;
@@ -195,8 +200,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     UnicornCpu.this.hostError(message, cause);
                 }
             };
-            // Before any ROM device adds its own TLB-fill hook: this one answers every other address.
-            engine.hookTlbFill((uc, vaddr, type, result, userData) -> identityFill(vaddr, result), 1, 0);
+            this.translation = new AddressTranslation(engine, roms, mapped, faults);
             engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
             engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
             engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
@@ -335,36 +339,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
-    /**
-     * The TLB fill of every page outside ROM devices: identity-mapped with all permissions (Unicorn then checks the
-     * region's own permissions). Without this hook, Unicorn's virtual TLB gives a page only the permission of the
-     * access that missed, so a page that is read and written in turn (the stack, any data) misses the TLB on every
-     * change of direction, and each store miss then takes Unicorn's slow path for dirty tracking (measured: a quarter
-     * of AAVMF's boot time in {@code tlb_set_dirty} and TLB refills). ROM devices are left to their own hooks.
-     */
-    private boolean identityFill(long vaddr, long result) {
-        try {
-            if (!roms.isEmpty() && rom(vaddr) != null) {
-                return false;
-            }
-            com.sun.jna.Pointer entry = new com.sun.jna.Pointer(result);
-            entry.setLong(TLB_ENTRY_PADDR_OFFSET, vaddr);
-            entry.setInt(TLB_ENTRY_PERMS_OFFSET, UC_PROT_ALL);
-            return true;
-        } catch (Throwable t) {
-            hostError("TLB fill at 0x" + Long.toHexString(vaddr) + " failed: " + t, t);
-            return false;
-        }
-    }
-
     /** The ROM device at guest address {@code address}, or null. */
     private RomDeviceMapping rom(long address) {
-        for (RomDeviceMapping r : roms) {
-            if (r.contains(address)) {
-                return r;
-            }
-        }
-        return null;
+        return translation.rom(address);
     }
 
     /** The ROM device one of whose views holds physical address {@code physical}, or null. */
@@ -449,6 +426,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             // Requests made before this point are answered by the state checks below; a request made after it
             // stops the next run at its first block.
             stopper.clear();
+            translation.registersChanged();
             if (flushTranslations) {
                 flushTranslations = false;
                 engine.flushTranslations();
@@ -465,10 +443,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 serviceInterrupts();
             }
             inEngine = true;
+            translation.enterGuest();
             int err;
             try {
-                err = engine.start(engine.pc(), NEVER_REACHED);
+                err = engine.start(engine.pc(), AddressTranslation.RUN_UNTIL);
             } finally {
+                translation.leaveGuest();
                 inEngine = false;
             }
             boolean requested = stopper.requested();
@@ -479,6 +459,15 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 return exit;
             }
             long pc = engine.pc();
+            AddressTranslation.Abort abort = err == UC_ERR_EXCEPTION ? translation.takeAbort() : null;
+            if (abort != null) {
+                CpuExit refused = AbortDelivery.deliver(engine, faultingCpu, abort, pc);
+                if (refused != null) {
+                    LOG.debug("run ended: {}", refused.describe());
+                    return refused;
+                }
+                continue;
+            }
             if (err != UC_ERR_OK) {
                 return new CpuExit.HostError(String.format("Unicorn stopped at pc 0x%x: %s (uc_err %d)", pc,
                         uc_strerror(err), err), null);
@@ -644,11 +633,16 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
             if (key == DC_ZVA) {
-                long block = p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES;
-                engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                // By physical address: the operand is virtual, and the page may not even be executable.
+                long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
+                if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
+                    engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                }
             } else if (key == IC_IVAU) {
-                long line = p.getLong(CP_VAL) & -ICACHE_LINE_BYTES;
-                engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
+                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
+                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                }
             } else if (key == IC_IALLU || key == IC_IALLUIS) {
                 flushTranslations = true;
                 stopper.request();
@@ -674,7 +668,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             int crn = p.getInt(CP_CRN);
             int crm = p.getInt(CP_CRM);
             int op2 = p.getInt(CP_OP2);
-            if (crn != 14) {
+            if (crn == MMU_CRN_SCTLR || crn == MMU_CRN_TRANSLATION) {
+                translation.registersChanged(); // SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 (and their neighbours)
+                return 0;
+            }
+            if (crn != TIMER_CRN || timer == null) {
                 return 0; // fast path: not a generic-timer register
             }
             if (!timer.write(op0, op1, crn, crm, op2, p.getLong(CP_VAL))) {
@@ -756,6 +754,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 return ExceptionEntry.enter(engine, pc, instructionAt(pc), ExceptionEntry.EC_BRK64, pc, "BRK");
             case EXCP_PREFETCH_ABORT:
             case EXCP_DATA_ABORT:
+                // Unicorn's own aborts (not the walker's, which come back as UC_ERR_EXCEPTION): it gives no syndrome.
                 return new CpuExit.GuestException(new GuestAddress(pc), instructionAt(pc),
                         (intno == EXCP_DATA_ABORT ? "data" : "instruction") + " abort; Unicorn does not expose "
                                 + "its syndrome, so it is not delivered to the guest");
@@ -773,21 +772,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         return (b[0] & 0xFFL) | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL) << 16 | (b[3] & 0xFFL) << 24;
     }
 
-    /**
-     * Reads guest memory as the guest sees it: ROM devices through their region (their guest addresses have no
-     * physical mapping of their own), everything else through Unicorn.
-     */
+    /** Reads guest memory at a virtual address, as the guest at its current exception level sees it. */
     private boolean readMemory(long address, byte[] dst) {
-        RomDeviceMapping rom = rom(address);
-        if (rom == null) {
-            return engine.read(address, dst);
-        }
-        long offset = address - rom.base();
-        if (offset > rom.region().size() - dst.length) {
-            return false;
-        }
-        rom.read(offset, dst);
-        return true;
+        return translation.readVirtual(address, dst);
     }
 
     private CpuExit readGuest(long address, byte[] dst, long pc) {
@@ -931,6 +918,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
         }
         engine.restoreContext(powerOnState);
+        translation.registersChanged();
         if (timer != null) {
             timer.invalidate();
         }

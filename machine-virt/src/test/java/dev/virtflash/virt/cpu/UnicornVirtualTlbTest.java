@@ -47,8 +47,8 @@ class UnicornVirtualTlbTest {
                 long pa = vaddr;
                 if (vaddr == REMAPPED) {
                     pa = stalePage;
-                } else if (vaddr >= PhysicalWindowProbe.WINDOW) {
-                    pa = vaddr - PhysicalWindowProbe.WINDOW;
+                } else if (vaddr >= UnicornEngine.PHYSICAL_WINDOW) {
+                    pa = vaddr - UnicornEngine.PHYSICAL_WINDOW;
                 }
                 Pointer e = new Pointer(result);
                 e.setLong(UnicornLibrary.TLB_ENTRY_PADDR_OFFSET, pa);
@@ -102,17 +102,12 @@ class UnicornVirtualTlbTest {
             engine.start(p.symbol("caller"), p.symbol("called"));
             assertEquals(1, engine.x(0), "stale");
             fills.clear();
-            engine.removeTranslations(PhysicalWindowProbe.WINDOW + stalePage,
-                    PhysicalWindowProbe.WINDOW + stalePage + 4096);
-            assertEquals(List.of(new Fill(PhysicalWindowProbe.WINDOW + stalePage, UnicornLibrary.UC_MEM_FETCH, 1)),
+            engine.removeTranslations(stalePage, stalePage + 4096); // adds UnicornEngine.PHYSICAL_WINDOW
+            assertEquals(List.of(new Fill(UnicornEngine.PHYSICAL_WINDOW + stalePage, UnicornLibrary.UC_MEM_FETCH, 1)),
                     fills);
             engine.start(p.symbol("caller"), p.symbol("called"));
             assertEquals(2, engine.x(0), "dropped through the window");
         }
     }
 
-    /** A virtual window no guest access reaches (bit 56 set, bit 55 clear: never canonical, cleaned by TBI). */
-    static final class PhysicalWindowProbe {
-        static final long WINDOW = 0x0100_0000_0000_0000L;
-    }
 }
