@@ -38,6 +38,8 @@ final class PayloadCatalog {
                     List.of("exec-after-reerase", "exec-after-overwrite", "exec-bank1-in-status-mode")),
             new Entry("reset", List.of("reset-before", "reset-flash-state", "reset-ram"), List.of()),
             new Entry("fuzz", List.of("fuzz-both-banks"), List.of()),
+            new Entry("empty-reads", List.of("empty-bank1-reads-zero", "bank0-holes-read-zero", "hole-jump-undefined",
+                    "hole-command-reaches-chip", "hole-erase-program-reads-back"), List.of()),
             new Entry("unaligned", List.of("unaligned-ram", "unaligned-cfi-reads", "unaligned-array-reads",
                     "unaligned-store-command"), List.of("unaligned-device-load", "unaligned-device-store")),
             // Issue 15: the guest's page tables (bank 1 at a high VA, RAM aliases, faults retried, EL0, TLBI).

@@ -303,7 +303,7 @@ public final class VirtMachine implements AutoCloseable {
                 if (bios != null) {
                     banks[0].loadBlob(bios);
                 }
-                HostMemory ram = HostMemory.allocate("mach-virt.ram", ramSize);
+                HostMemory ram = HostMemory.allocateCpuWritable("mach-virt.ram", ramSize);
                 owned.push(ram);
                 VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(ramSize).psci(true);
                 if (random != null) {

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,16 @@ import java.util.Objects;
  * granular (this machine's transparent huge pages are in {@code madvise} mode). The mapping sits between two
  * inaccessible guard pages, which catch native overruns and keep the kernel from merging it with a neighbour (so
  * {@link Residency} can measure it alone).
+ *
+ * <p><b>Which pages hold data.</b> On a kernel without a shared zero page (this project's hosts boot with
+ * {@code pvm_no_zero_page=1}), <em>reading</em> an untouched page allocates it as surely as writing does. So a memory
+ * made by {@link #allocate} keeps one bit per page saying whether something wrote it through this class (a store, a
+ * write, a fill, {@link #populate}; {@link #discard} clears it), and never touches a page whose bit is clear: loads,
+ * reads and {@link #isZero} answer zeros for it from the bit alone. Such a memory costs exactly the pages written,
+ * whatever is read, and {@link #holdsData} tells a CPU binding which pages it may map by pointer. This holds only
+ * while every write comes through this class: a CPU binding maps it without write permission and hands stores to the
+ * device that owns it (a flash bank). Memory the CPU writes directly (RAM) is made by {@link #allocateCpuWritable}:
+ * no bits are kept, every page counts as holding data, and reads read.
  *
  * <p>Every access is bounds-checked; values are little-endian. The raw {@link #address()} exists for the CPU binding
  * only. Any use after {@link #close()} throws {@link IllegalStateException}; closing twice is harmless. Accesses are
@@ -33,19 +44,23 @@ public final class HostMemory implements AutoCloseable {
     private final long mappingLength;
     private final long address;
     private final Pointer pointer;
+    /** The pages written through this class, or null when the CPU writes the memory directly. */
+    private final PageBitmap written;
     private volatile boolean closed;
 
-    private HostMemory(String name, long size, long mappingBase, long mappingLength) {
+    private HostMemory(String name, long size, long mappingBase, long mappingLength, boolean trackWrites) {
         this.name = name;
         this.size = size;
         this.mappingBase = mappingBase;
         this.mappingLength = mappingLength;
         this.address = mappingBase + PAGE;
         this.pointer = new Pointer(address);
+        this.written = trackWrites ? new PageBitmap((size + PAGE - 1) / PAGE) : null;
     }
 
     /**
-     * Maps {@code size} zero bytes.
+     * Maps {@code size} zero bytes that only this class writes (see the class comment): pages nothing wrote are never
+     * touched.
      *
      * @param name for messages and maps, e.g. {@code virt.flash0}
      * @param size bytes, {@code > 0}; the mapping is rounded up to whole pages
@@ -53,6 +68,18 @@ public final class HostMemory implements AutoCloseable {
      * @throws IllegalStateException if the kernel refuses the mapping
      */
     public static HostMemory allocate(String name, long size) {
+        return map(name, size, true);
+    }
+
+    /**
+     * Maps {@code size} zero bytes that a CPU writes directly through {@link #address()} (guest RAM): which pages hold
+     * data is not known here, so every page counts as holding data and reads read it. Otherwise as {@link #allocate}.
+     */
+    public static HostMemory allocateCpuWritable(String name, long size) {
+        return map(name, size, false);
+    }
+
+    private static HostMemory map(String name, long size, boolean trackWrites) {
         Objects.requireNonNull(name, "name");
         if (size <= 0) {
             throw new IllegalArgumentException("host memory '" + name + "' of size " + size + ", expected > 0");
@@ -77,7 +104,7 @@ public final class HostMemory implements AutoCloseable {
             throw new IllegalStateException("cannot set up " + size + " bytes for '" + name + "': errno "
                     + e.getErrorCode());
         }
-        return new HostMemory(name, size, base, length);
+        return new HostMemory(name, size, base, length, trackWrites);
     }
 
     public String name() {
@@ -107,9 +134,83 @@ public final class HostMemory implements AutoCloseable {
         return mappingLength - 2 * PAGE;
     }
 
+    /** Whether this memory knows which pages hold data (made by {@link #allocate}). */
+    public boolean tracksWrites() {
+        return written != null;
+    }
+
+    /**
+     * Whether the page holding byte {@code offset} may hold data: something wrote it through this class (always true
+     * for {@link #allocateCpuWritable} memory). A page for which this is false is zero and not resident.
+     */
+    public boolean holdsData(long offset) {
+        check(offset, 1);
+        return written == null || written.get(offset / PAGE);
+    }
+
+    /**
+     * Bytes in pages written through this class: at most what the memory costs resident.
+     *
+     * @throws IllegalStateException for {@link #allocateCpuWritable} memory, which does not know
+     */
+    public long dataBytes() {
+        checkTracked("dataBytes");
+        return written.count() * PAGE;
+    }
+
+    /**
+     * Bytes in pages holding a non-zero byte: only the written pages are read (see the class comment).
+     *
+     * @throws IllegalStateException for {@link #allocateCpuWritable} memory, which would have to scan every page
+     */
+    public long nonZeroBytes() {
+        checkTracked("nonZeroBytes");
+        long bytes = 0;
+        for (long p = written.nextSet(0); p >= 0; p = written.nextSet(p + 1)) {
+            long n = Math.min(PAGE, size - p * PAGE);
+            if (!pageIsZero(p * PAGE, n)) {
+                bytes += n;
+            }
+        }
+        return bytes;
+    }
+
+    /** Receives the runs of written pages, in order: {@code [offset, offset + length)} clipped to the size. */
+    @FunctionalInterface
+    public interface RunConsumer {
+        void accept(long offset, long length);
+    }
+
+    /**
+     * Calls {@code consumer} for each run of consecutive pages written through this class.
+     *
+     * @throws IllegalStateException for {@link #allocateCpuWritable} memory
+     */
+    public void forEachDataRun(RunConsumer consumer) {
+        checkTracked("forEachDataRun");
+        for (long p = written.nextSet(0); p >= 0; ) {
+            long end = written.nextClear(p);
+            long offset = p * PAGE;
+            consumer.accept(offset, Math.min(size, end * PAGE) - offset);
+            p = written.nextSet(end);
+        }
+    }
+
     /** A little-endian load of {@code width} (1, 2, 4 or 8) bytes, zero-extended. */
     public long load(long offset, int width) {
         check(offset, width);
+        if (written != null && (width < 1 || !written.get((offset + width - 1) / PAGE) || !written.get(offset / PAGE))) {
+            if (width != 1 && width != 2 && width != 4 && width != 8) {
+                throw badWidth(width);
+            }
+            long v = 0; // a page nothing wrote reads as zeros, without touching it
+            for (int i = 0; i < width; i++) {
+                if (written.get((offset + i) / PAGE)) {
+                    v |= (pointer.getByte(offset + i) & 0xFFL) << (8 * i);
+                }
+            }
+            return v;
+        }
         return switch (width) {
             case 1 -> pointer.getByte(offset) & 0xFFL;
             case 2 -> le(pointer.getShort(offset)) & 0xFFFFL;
@@ -122,6 +223,7 @@ public final class HostMemory implements AutoCloseable {
     /** A little-endian store of the low {@code width} (1, 2, 4 or 8) bytes of {@code value}. */
     public void store(long offset, int width, long value) {
         check(offset, width);
+        markWritten(offset, width);
         switch (width) {
             case 1 -> pointer.setByte(offset, (byte) value);
             case 2 -> pointer.setShort(offset, le((short) value));
@@ -135,13 +237,27 @@ public final class HostMemory implements AutoCloseable {
     public void read(long offset, byte[] dst, int dstOffset, int length) {
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
         check(offset, length);
-        pointer.read(offset, dst, dstOffset, length);
+        if (written == null) {
+            pointer.read(offset, dst, dstOffset, length);
+            return;
+        }
+        for (long at = offset; at < offset + length; ) {
+            long end = Math.min(offset + length, (at / PAGE + 1) * PAGE);
+            int i = dstOffset + (int) (at - offset);
+            if (written.get(at / PAGE)) {
+                pointer.read(at, dst, i, (int) (end - at));
+            } else {
+                Arrays.fill(dst, i, i + (int) (end - at), (byte) 0);
+            }
+            at = end;
+        }
     }
 
     /** Copies {@code src[srcOffset...]} ({@code length} bytes) to {@code offset}. */
     public void write(long offset, byte[] src, int srcOffset, int length) {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
         check(offset, length);
+        markWritten(offset, length);
         pointer.write(offset, src, srcOffset, length);
     }
 
@@ -149,8 +265,21 @@ public final class HostMemory implements AutoCloseable {
     public void read(long offset, ByteBuffer dst) {
         int length = dst.remaining();
         check(offset, length);
-        if (length > 0) {
-            dst.put(pointer.getByteBuffer(offset, length));
+        if (written == null) {
+            if (length > 0) {
+                dst.put(pointer.getByteBuffer(offset, length));
+            }
+            return;
+        }
+        for (long at = offset; at < offset + length; ) {
+            long end = Math.min(offset + length, (at / PAGE + 1) * PAGE);
+            int n = (int) (end - at);
+            if (written.get(at / PAGE)) {
+                dst.put(pointer.getByteBuffer(at, n));
+            } else {
+                dst.put(ZEROS.duplicate().limit(n));
+            }
+            at = end;
         }
     }
 
@@ -158,6 +287,7 @@ public final class HostMemory implements AutoCloseable {
     public void write(long offset, ByteBuffer src) {
         int length = src.remaining();
         check(offset, length);
+        markWritten(offset, length);
         if (length > 0) {
             pointer.getByteBuffer(offset, length).put(src);
         }
@@ -166,14 +296,40 @@ public final class HostMemory implements AutoCloseable {
     /** Sets {@code length} bytes from {@code offset} to {@code value}. */
     public void fill(long offset, long length, byte value) {
         check(offset, length);
+        if (value == 0 && written != null) {
+            // zeros need writing only where something was written
+            for (long p = written.nextSet(offset / PAGE); p >= 0 && p * PAGE < offset + length; p = written.nextSet(p + 1)) {
+                long from = Math.max(offset, p * PAGE);
+                pointer.setMemory(from, Math.min(offset + length, (p + 1) * PAGE) - from, (byte) 0);
+            }
+            return;
+        }
+        markWritten(offset, length);
         if (length > 0) {
             pointer.setMemory(offset, length, value);
         }
     }
 
-    /** Whether {@code [offset, offset + length)} holds only zero bytes. Reading untouched pages costs no memory. */
+    /**
+     * Whether {@code [offset, offset + length)} holds only zero bytes. Reads only pages that something wrote (all pages
+     * of {@link #allocateCpuWritable} memory).
+     */
     public boolean isZero(long offset, long length) {
         check(offset, length);
+        if (written == null) {
+            return pageIsZero(offset, length);
+        }
+        for (long p = written.nextSet(offset / PAGE); p >= 0 && p * PAGE < offset + length; p = written.nextSet(p + 1)) {
+            long from = Math.max(offset, p * PAGE);
+            if (!pageIsZero(from, Math.min(offset + length, (p + 1) * PAGE) - from)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code [offset, offset + length)} is zero, reading it. */
+    private boolean pageIsZero(long offset, long length) {
         for (long done = 0; done < length; ) {
             int n = (int) Math.min(ZERO_CHUNK, length - done);
             if (pointer.getByteBuffer(offset + done, n).mismatch(ZEROS.duplicate().limit(n)) != -1) {
@@ -200,6 +356,7 @@ public final class HostMemory implements AutoCloseable {
         }
         long first = offset / PAGE * PAGE;
         long end = (offset + length + PAGE - 1) / PAGE * PAGE;
+        markWritten(offset, length);
         try {
             Libc.madvise(address + first, end - first, Libc.MADV_POPULATE_WRITE);
             return true;
@@ -225,14 +382,20 @@ public final class HostMemory implements AutoCloseable {
         long firstPage = (offset + PAGE - 1) / PAGE * PAGE;
         long endPage = end / PAGE * PAGE;
         if (firstPage >= endPage) {
-            pointer.setMemory(offset, length, (byte) 0);
+            fill(offset, length, (byte) 0);
             return;
         }
         if (offset < firstPage) {
-            pointer.setMemory(offset, firstPage - offset, (byte) 0);
+            fill(offset, firstPage - offset, (byte) 0);
         }
         if (endPage < end) {
-            pointer.setMemory(endPage, end - endPage, (byte) 0);
+            fill(endPage, end - endPage, (byte) 0);
+        }
+        if (written != null) {
+            if (!written.any(firstPage / PAGE, endPage / PAGE)) {
+                return; // nothing there to give back
+            }
+            written.clear(firstPage / PAGE, endPage / PAGE);
         }
         try {
             Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_DONTNEED);
@@ -263,6 +426,19 @@ public final class HostMemory implements AutoCloseable {
             throw new IndexOutOfBoundsException(String.format(
                     "host memory '%s': access at offset 0x%x of %d bytes is outside its %d bytes",
                     name, offset, length, size));
+        }
+    }
+
+    private void markWritten(long offset, long length) {
+        if (written != null && length > 0) {
+            written.set(offset / PAGE, (offset + length + PAGE - 1) / PAGE);
+        }
+    }
+
+    private void checkTracked(String what) {
+        if (written == null) {
+            throw new IllegalStateException("host memory '" + name + "' is written by a CPU directly: " + what
+                    + " would have to read every page");
         }
     }
 

@@ -3,28 +3,44 @@ package dev.virtflash.memory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
- * How much memory is really resident: per {@link HostMemory}, and for the whole process.
+ * How much memory is really resident: per {@link HostMemory}, and for the whole process; and which pages were touched.
  *
- * <p>A memory's resident bytes are the kernel's {@code Rss} for its mapping in {@code /proc/self/smaps}. That count
- * leaves out the shared zero page, which backs every page that was only read. {@code mincore(2)} does not: measured
- * here, reading all of an untouched 64 MiB mapping makes {@code mincore} report 64 MiB while {@code Rss} stays at
- * what was written. A report of "what this bank costs" needs {@code Rss}.
+ * <p>A memory's resident bytes are the kernel's {@code Rss} for its mapping in {@code /proc/self/smaps}: what it
+ * costs. On a kernel with a shared zero page, a page that was only read maps that page and is left out of {@code Rss}
+ * (while {@code mincore(2)} counts it); on a kernel without one ({@code pvm_no_zero_page=1}, as here) the read
+ * allocates a page and {@code Rss} counts it. So {@code Rss} alone cannot tell, on every kernel, whether code read a
+ * page that nothing wrote. {@link #presentBytes} can: it counts the pages the kernel has mapped at all
+ * ({@code /proc/self/pagemap}), which a read fault maps either way. Tests compare it with the pages that hold data.
  */
 public final class Residency {
 
     private static final Path SMAPS = Path.of("/proc/self/smaps");
     private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path PAGEMAP = Path.of("/proc/self/pagemap");
+    private static final long PAGE = Libc.PAGE_SIZE;
+    /** {@code /proc/self/pagemap}: bit 63 of a page's entry, the page is present in RAM. */
+    private static final long PM_PRESENT = 1L << 63;
+    /** Bit 62: the page is swapped out (touched as surely as a present one). */
+    private static final long PM_SWAPPED = 1L << 62;
 
     private Residency() {
     }
 
     /** The process-wide figures of {@code /proc/self/status}, in bytes. */
-    public record ProcessMemory(long vmRss, long rssAnon) {
+    public record ProcessMemory(long vmRss, long rssAnon, long rssShmem) {
+        /** Private and shared memory that is not a file's page cache: what reading untouched memory would raise. */
+        public long anonAndShmem() {
+            return rssAnon + rssShmem;
+        }
     }
 
     /** Bytes of {@code memory} that are resident (private, non-zero-page), at 4 KiB granularity. */
@@ -51,22 +67,59 @@ public final class Residency {
         return total;
     }
 
+    /**
+     * Bytes of {@code memory}'s pages that the kernel has mapped (present or swapped in {@code /proc/self/pagemap},
+     * readable without privileges): every page something wrote <em>or read</em>, on a kernel with a shared zero page
+     * as on one without. A memory whose pages were touched only by writes has {@code presentBytes} equal to the bytes
+     * of the pages written.
+     */
+    public static long presentBytes(HostMemory memory) {
+        long pages = memory.mappedSize() / PAGE;
+        long first = memory.address() / PAGE;
+        long present = 0;
+        try (FileChannel pagemap = FileChannel.open(PAGEMAP, StandardOpenOption.READ)) {
+            ByteBuffer entries = ByteBuffer.allocate(8 * 4096).order(ByteOrder.nativeOrder());
+            for (long done = 0; done < pages; ) {
+                int n = (int) Math.min(4096, pages - done);
+                entries.clear().limit(8 * n);
+                long position = (first + done) * 8;
+                while (entries.hasRemaining()) {
+                    if (pagemap.read(entries, position + entries.position()) < 0) {
+                        throw new IOException("unexpected end of " + PAGEMAP);
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    if ((entries.getLong(8 * i) & (PM_PRESENT | PM_SWAPPED)) != 0) {
+                        present++;
+                    }
+                }
+                done += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + PAGEMAP, e);
+        }
+        return present * PAGE;
+    }
+
     /** {@code VmRSS} and {@code RssAnon} of this process. */
     public static ProcessMemory process() {
         long rss = -1;
         long anon = -1;
+        long shmem = -1;
         try {
             for (String line : Files.readAllLines(STATUS, StandardCharsets.US_ASCII)) {
                 if (line.startsWith("VmRSS:")) {
                     rss = kib(line) * 1024;
                 } else if (line.startsWith("RssAnon:")) {
                     anon = kib(line) * 1024;
+                } else if (line.startsWith("RssShmem:")) {
+                    shmem = kib(line) * 1024;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + STATUS, e);
         }
-        return new ProcessMemory(rss, anon);
+        return new ProcessMemory(rss, anon, shmem);
     }
 
     private static boolean isHex(String s, int from, int to) {

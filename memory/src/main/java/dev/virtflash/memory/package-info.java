@@ -4,7 +4,8 @@
  * <p>Owns: {@link dev.virtflash.memory.GuestAddress} and {@link dev.virtflash.memory.AddressRange} (unsigned
  * 64-bit, overflow-checked), the sealed {@link dev.virtflash.memory.MemoryRegion} family (RAM, ROM device, MMIO),
  * the immutable {@link dev.virtflash.memory.AddressSpace} with its listeners, {@link dev.virtflash.memory.HostMemory}
- * (the only owner of native guest bytes), {@link dev.virtflash.memory.Residency} (how much of it is resident) and
+ * (the only owner of native guest bytes, which knows which of its pages hold data and never touches the others),
+ * {@link dev.virtflash.memory.Residency} (how much of it is resident, and which pages the kernel has mapped) and
  * {@link dev.virtflash.memory.WarnLimiter} (the rate limit devices put on the WARN lines a guest can cause; here
  * because every device module depends on this one).
  *

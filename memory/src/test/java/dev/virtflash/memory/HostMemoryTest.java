@@ -20,6 +20,7 @@ class HostMemoryTest {
     @Test
     void residencyFollowsWritesNotReads() {
         try (HostMemory m = HostMemory.allocate("flash", 64 * MiB)) {
+            assertEquals(0, Residency.presentBytes(m), "fresh memory has no page mapped");
             assertTrue(Residency.residentBytes(m) <= 8 * KiB, "fresh memory is not resident");
             byte[] data = new byte[4096];
             java.util.Arrays.fill(data, (byte) 0xA5);
@@ -28,17 +29,83 @@ class HostMemoryTest {
             }
             long written = Residency.residentBytes(m);
             assertEquals(768 * KiB, written, 8 * KiB, "768 KiB written");
+            assertEquals(768 * KiB, Residency.presentBytes(m), "the pages written, exactly");
 
             byte[] buf = new byte[1 << 20];
             for (long off = 0; off < m.size(); off += buf.length) {
                 m.read(off, buf, 0, buf.length);
             }
+            ByteBuffer direct = ByteBuffer.allocateDirect(1 << 20);
+            for (long off = 0; off < m.size(); off += direct.capacity()) {
+                m.read(off, direct.clear());
+            }
+            long sum = 0;
+            for (long page = 0; page < m.size() / 4096 - 1; page++) {
+                sum += m.load(page * 4096, 8) + m.load(page * 4096 + 4095, 2);
+            }
+            assertEquals(768 / 4 * 0xA5A5_A5A5_A5A5_A5A5L + (768 / 4 - 1) * 0xA5A5L + 0xA5, sum,
+                    "loads read the data; one straddling load at the end of the data reads 0xA5, 0x00");
             assertTrue(m.isZero(768 * KiB, m.size() - 768 * KiB));
+            assertFalse(m.isZero(0, m.size()));
             assertEquals(written, Residency.residentBytes(m), "reading all 64 MiB adds nothing");
+            assertEquals(768 * KiB, Residency.presentBytes(m), "reading maps no page, zero page or not");
 
             m.discard(0, m.size());
             assertEquals(0, Residency.residentBytes(m), 8 * KiB, "discard gives the pages back");
             assertTrue(m.isZero(0, m.size()));
+            assertEquals(0, Residency.presentBytes(m), "discard unmaps them");
+            assertEquals(0, m.dataBytes());
+        }
+    }
+
+    @Test
+    void knowsWhichPagesHoldDataFromWhatWroteThem() {
+        try (HostMemory m = HostMemory.allocate("flash", 1 * MiB)) {
+            assertTrue(m.tracksWrites());
+            m.store(4096 + 12, 4, 0x1234_5678L);     // page 1
+            m.fill(3 * 4096 + 100, 5000, (byte) 0xFF); // pages 3, 4
+            m.populate(10 * 4096, 1);                 // page 10: resident, zero
+            m.fill(20 * 4096, 4096, (byte) 0);        // zeros over nothing: no page
+            assertFalse(m.holdsData(0));
+            assertTrue(m.holdsData(4096));
+            assertTrue(m.holdsData(4 * 4096 + 4095));
+            assertFalse(m.holdsData(5 * 4096));
+            assertFalse(m.holdsData(20 * 4096));
+            assertEquals(4 * 4096, m.dataBytes());
+            assertEquals(3 * 4096, m.nonZeroBytes(), "page 10 was populated but holds zeros");
+            java.util.List<long[]> runs = new java.util.ArrayList<>();
+            m.forEachDataRun((offset, length) -> runs.add(new long[] {offset, length}));
+            assertEquals(3, runs.size());
+            assertArrayEquals(new long[] {4096, 4096}, runs.get(0));
+            assertArrayEquals(new long[] {3 * 4096, 2 * 4096}, runs.get(1));
+            assertArrayEquals(new long[] {10 * 4096, 4096}, runs.get(2));
+            assertEquals(4 * 4096, Residency.presentBytes(m), "exactly the pages written");
+            assertEquals(0, m.load(4095, 2) & 0xFF, "a load straddling a page nothing wrote");
+            assertEquals(0x78L << 8, m.load(4096 + 11, 2));
+            assertEquals(4 * 4096, Residency.presentBytes(m), "loads map nothing");
+
+            m.discard(4096, 3 * 4096);                // pages 1, 2, 3
+            assertEquals(2 * 4096, m.dataBytes(), "pages 4 and 10");
+            assertEquals(0, m.load(3 * 4096 + 100, 1));
+            assertEquals(2 * 4096, Residency.presentBytes(m));
+            m.discard(4 * 4096 + 10, 20);             // part of a page: zeroed in place, still held
+            assertTrue(m.holdsData(4 * 4096));
+            assertEquals(0, m.load(4 * 4096 + 10, 8));
+            assertEquals(0xFFL, m.load(4 * 4096 + 30, 1));
+        }
+    }
+
+    @Test
+    void memoryTheCpuWritesCountsEveryPageAsData() {
+        try (HostMemory m = HostMemory.allocateCpuWritable("ram", 64 * KiB)) {
+            assertFalse(m.tracksWrites());
+            assertTrue(m.holdsData(5 * 4096));
+            // a CPU writes through the raw address, behind this class's back: reads must see it
+            new com.sun.jna.Pointer(m.address()).setInt(8192, 0x0BAD_F00D);
+            assertEquals(0x0BAD_F00DL, m.load(8192, 4));
+            assertFalse(m.isZero(0, m.size()));
+            assertThrows(IllegalStateException.class, m::dataBytes);
+            assertThrows(IllegalStateException.class, m::nonZeroBytes);
         }
     }
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.guesttests.Footprints;
 import dev.virtflash.virt.testing.FlashImage;
 import dev.virtflash.virt.testing.TestBoard;
+import dev.virtflash.virt.testing.FlashFootprint;
 import dev.virtflash.virt.testing.TestMachine;
 import dev.virtflash.virt.testing.VirtBoardExtension;
 import java.io.IOException;
@@ -67,6 +69,9 @@ class AavmfVariableStoreTest {
         byte[] afterFirst;
         try (TestMachine m = Aavmf.machine(board, vars).start()) {
             Aavmf.toShell(m);
+            FlashFootprint[] atShell = Footprints.assertOnlyDataTouched(m, "AAVMF at Shell> on a blank VARS");
+            assertTrue(atShell[0].dataBytes() <= 3 << 20, "CODE holds about 2 MiB of data: " + atShell[0]);
+            assertTrue(atShell[1].dataBytes() <= 768 << 10, "VARS: what the firmware wrote: " + atShell[1]);
             // The stray writes went to the code bank before the Shell came up: the guest still reads the file there.
             assertEquals(dmemLine(fileBytes(Aavmf.CODE, STRAY_WRITE, 16)),
                     dmemFirstLine(Aavmf.run(m, String.format("dmem 0x%x 0x10", STRAY_WRITE))));
@@ -76,6 +81,7 @@ class AavmfVariableStoreTest {
             Aavmf.toShell(m);
             assertEquals(1, m.resets(), "the Shell's reset restarted the machine in place");
             assertEquals(HELLO, Aavmf.run(m, GET), "the variable after a reset");
+            Footprints.assertOnlyDataTouched(m, "AAVMF at Shell> after a reset");
             long allocated = m.allocatedBytes(1); // stops the machine, releases the image
             assertTrue(allocated > 0 && allocated <= 768 << 10, "VARS allocates " + allocated + " bytes");
             afterFirst = m.readFlash(1, 0, FV_LENGTH);

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.guesttests.Footprints;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.Images;
 import dev.virtflash.virt.testing.FlashImage;
 import dev.virtflash.virt.testing.TestBoard;
+import dev.virtflash.virt.testing.FlashFootprint;
 import dev.virtflash.virt.testing.TestMachine;
 import dev.virtflash.virt.testing.VirtBoardExtension;
 import java.nio.file.Path;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -62,7 +65,22 @@ class UBootBootTest {
             assertTrue(boot.contains(UBoot.ENV_BAD_CRC), "a blank flash1 has no environment: " + boot);
             assertFlinfo(UBoot.run(c, "flinfo"));
             assertEquals("typed\n", UBoot.run(c, "echo typed"), "the console answers typed commands");
+            Footprints.assertOnlyDataTouched(m, "U-Boot at => (environment read from a blank flash1)");
+            // a guest reading all of an empty bank: the bytes are zeros and the host touches none of its pages
+            assertEquals(String.format("crc32 for 04000000 ... 07ffffff ==> %08x\n", crcOfZeros(FlashImage.BANK_SIZE)),
+                    UBoot.run(c, "crc32 0x04000000 0x4000000"));
+            FlashFootprint[] banks = Footprints.assertOnlyDataTouched(m, "U-Boot after crc32 of all of flash1");
+            assertEquals(0, banks[1].presentBytes(), "flash1 holds no data and none of its pages was touched");
         }
+    }
+
+    private static long crcOfZeros(long length) {
+        CRC32 crc = new CRC32();
+        byte[] zeros = new byte[1 << 20];
+        for (long done = 0; done < length; done += zeros.length) {
+            crc.update(zeros);
+        }
+        return crc.getValue();
     }
 
     @Test
@@ -73,6 +91,7 @@ class UBootBootTest {
             String boot = UBoot.toPrompt(c);
             assertTrue(boot.contains("Flash: 64 MiB\n"), boot);
             ours = UBoot.run(c, "flinfo");
+            Footprints.assertOnlyDataTouched(m, "U-Boot from -bios at =>");
         }
         assertFlinfo(ours);
         String qemu;

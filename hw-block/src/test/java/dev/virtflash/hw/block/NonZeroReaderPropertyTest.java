@@ -17,6 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Property: for every generated image, {@link NonZeroReader} fills memory with exactly what
  * {@code qemu-img convert -O raw} reads from it, and the memory's resident bytes are exactly its non-zero 4 KiB pages.
+ * Touched pages too, on every kernel: the pages present in {@code /proc/self/pagemap} (which a read fault maps, zero page
+ * or not) are exactly the non-zero pages, after the load and after reading the whole memory back.
  * Images come from {@link ImageFixtures} (fixed seeds, the {@code qemu-img} command recorded in each kind).
  */
 class NonZeroReaderPropertyTest {
@@ -50,6 +52,8 @@ class NonZeroReaderPropertyTest {
             long nonZeroPages = nonZeroPages(expected);
             assertEquals(nonZeroPages, stats.pagesCopied(), "pages copied");
             assertEquals(nonZeroPages * NonZeroReader.PAGE, Residency.residentBytes(memory), "resident bytes");
+            assertEquals(nonZeroPages * NonZeroReader.PAGE, Residency.presentBytes(memory), "pages touched");
+            assertEquals(nonZeroPages * NonZeroReader.PAGE, memory.dataBytes(), "pages the memory knows hold data");
             assertEquals(expected.length, stats.bytesRead() + stats.bytesSkipped(), "bytes read + skipped");
         }
         Files.deleteIfExists(image);

@@ -96,15 +96,16 @@ final class FlashStore {
     }
 
     /**
-     * Copies a ROM blob to offset 0, as QEMU's loader does for {@code -bios}: only bytes that differ cost memory (zero
-     * pages of the blob are discarded rather than written). Not written back.
+     * Copies a ROM blob to offset 0, as QEMU's loader does for {@code -bios}: only the blob's non-zero pages cost
+     * memory. A zero page of the blob is discarded where the bank holds data there (what the guest programmed before a
+     * reset), and left alone, untouched, where it holds none. Not written back.
      */
     void copyBlob(byte[] blob) {
         final int page = 4096;
         for (int at = 0; at < blob.length; at += page) {
             int n = Math.min(page, blob.length - at);
             if (isZero(blob, at, n)) {
-                if (!memory.isZero(at, n)) {
+                if (memory.holdsData(at)) {
                     memory.discard(at, n);
                 }
             } else {

@@ -147,30 +147,29 @@ public final class MachineRunner implements Main.MachineLauncher {
         return lines;
     }
 
-    /** The flash RSS report of a machine: per bank, then the process. */
+    /**
+     * The flash RSS report of a machine: per bank, then the process. Residency is measured first, before anything
+     * else looks at the banks; the non-zero figure then reads only the pages that the image or the guest wrote
+     * ({@link HostMemory#nonZeroBytes}), so making the report costs no bank memory on any kernel.
+     */
     public static RssReport report(VirtMachine machine) throws IOException {
+        long[] resident = new long[2];
+        long[] present = new long[2];
+        for (int unit = 0; unit < 2; unit++) {
+            resident[unit] = Residency.residentBytes(machine.flash(unit).region().memory());
+            present[unit] = Residency.presentBytes(machine.flash(unit).region().memory());
+        }
+        Residency.ProcessMemory p = Residency.process();
         List<RssReport.Bank> banks = new ArrayList<>();
         for (int unit = 0; unit < 2; unit++) {
             PflashCfi01 bank = machine.flash(unit);
             HostMemory memory = bank.region().memory();
             BlockBackend image = machine.image(unit);
             banks.add(new RssReport.Bank(bank.name(), memory.size(), image == null ? null : image.path(),
-                    image == null ? -1 : image.allocatedBytes(), nonZeroBytes(memory), Residency.residentBytes(memory)));
+                    image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit],
+                    memory.dataBytes(), present[unit]));
         }
-        Residency.ProcessMemory p = Residency.process();
         return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
-    }
-
-    /** Bytes in non-zero 4 KiB pages; reading untouched pages costs no memory. */
-    static long nonZeroBytes(HostMemory memory) {
-        long total = 0;
-        for (long off = 0; off < memory.size(); off += 4096) {
-            long n = Math.min(4096, memory.size() - off);
-            if (!memory.isZero(off, n)) {
-                total += n;
-            }
-        }
-        return total;
     }
 
     private static byte[] readBios(Path file) throws IOException {

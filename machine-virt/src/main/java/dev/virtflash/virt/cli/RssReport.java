@@ -24,11 +24,16 @@ public record RssReport(List<Bank> banks, Process process) {
      * @param virtualSize    the bank's size in bytes (64 MiB)
      * @param image          the backing image, or {@code null} when the bank has none ({@code -bios}, no drive)
      * @param allocatedBytes bytes the image's file takes on disk (0 without an image)
-     * @param nonZeroBytes   bytes of the image's content that are not zero (0 without an image)
+     * @param nonZeroBytes   bytes of the bank's 4 KiB pages that hold a non-zero byte
      * @param residentBytes  bytes of the bank's memory resident in RAM
+     * @param dataBytes      bytes of the bank's pages that something wrote (the image load, a {@code -bios} copy, the
+     *                       flash model): the pages the bank may cost
+     * @param presentBytes   bytes of the bank's pages mapped by the kernel ({@code /proc/self/pagemap}): every page
+     *                       something wrote or read. Equal to {@code dataBytes} when nothing read a page that nothing
+     *                       wrote, on any kernel (JSON only)
      */
     public record Bank(String name, long virtualSize, Path image, long allocatedBytes, long nonZeroBytes,
-                       long residentBytes) {
+                       long residentBytes, long dataBytes, long presentBytes) {
         public Bank {
             Objects.requireNonNull(name, "name");
         }
@@ -118,7 +123,9 @@ public record RssReport(List<Bank> banks, Process process) {
             }
             sb.append(",\"allocatedBytes\":").append(b.allocatedBytes);
             sb.append(",\"nonZeroBytes\":").append(b.nonZeroBytes);
-            sb.append(",\"residentBytes\":").append(b.residentBytes).append('}');
+            sb.append(",\"residentBytes\":").append(b.residentBytes);
+            sb.append(",\"dataBytes\":").append(b.dataBytes);
+            sb.append(",\"presentBytes\":").append(b.presentBytes).append('}');
         }
         sb.append("],\"flashResidentBytes\":").append(flashResidentBytes());
         sb.append(",\"process\":{\"vmRssBytes\":").append(process.vmRss);

@@ -20,7 +20,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The guest's own addresses for the device are not mapped at all: in virtual-TLB mode the CPU's TLB-fill hook
  * ({@link AddressTranslation}) walks the guest's page tables and hands every page whose physical address is the
- * device's to {@link #fill}, which points it at the view of the current mode. Switching modes is a flag, a TLB flush and,
+ * device's to {@link #fill}, which points it at the view of the current mode.
+ *
+ * <p><b>Pages that hold no data</b> (in array mode) are not pointed at the array view: a guest read there would fault
+ * the page into the host's memory, and on a kernel without a shared zero page that allocates it, so a guest reading an
+ * empty bank would cost 64 MiB. They are pointed at the <b>zero page</b>, one page of zeros per device mapped
+ * read+execute at {@link #zeroView}: every hole of the bank shares it, so reading or fetching from all 64 MiB of an
+ * empty bank costs one page, at native speed, and returns what QEMU's RAM-backed array returns there (zeros; a jump
+ * into a hole executes {@code 0x00000000}, an undefined instruction, as on QEMU). The zero page's TLB entry has no
+ * write permission, so a store to a hole misses and asks the fill hook again, as a store: it then gets the command
+ * view, whose stores reach the device through the write-protect hook as everywhere else. Which pages hold data is the
+ * memory's own record of what wrote it ({@link dev.virtflash.memory.HostMemory#holdsData}); a page gains data only
+ * through the device (in command mode, left with a TLB flush) or a host-side change ({@link #contentChanged}, which
+ * flushes the TLB too), so no stale zero-page entry outlives it. Switching modes is a flag, a TLB flush and,
  * on leaving array mode, dropping the code translated from the array view (so no chained block keeps running stale
  * array code while the device answers with status words). That costs microseconds, where unmapping and remapping a
  * 64 MiB bank costs about 10 ms in Unicorn 2.1.1 (it flushes the TLB page by page).
@@ -50,8 +62,12 @@ final class RomDeviceMapping {
 
     /** Where the private views start: 240 TiB, inside AArch64's 48-bit physical space, far above the virt map. */
     static final long ALIAS_BASE = 0xF000_0000_0000L;
-    /** Room per view: ROM devices up to 8 GiB. */
+    /** Room per view: ROM devices up to 8 GiB less the zero page. */
     static final long ALIAS_STRIDE = 1L << 33;
+    /** The zero page: one host page, whatever Unicorn's target page size (it divides this). */
+    static final long ZERO_PAGE = 4096;
+    /** The TLB permissions of the zero page: no write, so that a store to a hole misses and gets the command view. */
+    static final int ZERO_FILL_PERMS = UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC;
 
     /**
      * The TLB permissions a data access (load or store) gets for a page of the array view: no execute, so a later
@@ -67,6 +83,7 @@ final class RomDeviceMapping {
     private final long mappedSize;
     private final long arrayView;
     private final long commandView;
+    private final long zeroView;
     private final Faults faults;
     private boolean commandMode;
     private boolean switchPending;
@@ -85,17 +102,19 @@ final class RomDeviceMapping {
         this.base = base;
         this.region = region;
         this.mappedSize = region.memory().mappedSize();
-        if (mappedSize > ALIAS_STRIDE) {
+        if (mappedSize > ALIAS_STRIDE - ZERO_PAGE) {
             throw new IllegalArgumentException(String.format("ROM device '%s' has 0x%x bytes; at most 0x%x fit",
-                    region.name(), mappedSize, ALIAS_STRIDE));
+                    region.name(), mappedSize, ALIAS_STRIDE - ZERO_PAGE));
         }
         this.arrayView = ALIAS_BASE + 2L * index * ALIAS_STRIDE;
         this.commandView = arrayView + ALIAS_STRIDE;
+        this.zeroView = commandView + ALIAS_STRIDE - ZERO_PAGE;
         this.faults = faults;
         UnicornLibrary.MmioRead read = (uc, offset, size, userData) -> commandRead(offset, size);
         engine.mapPointer(arrayView, mappedSize, UnicornLibrary.UC_PROT_ALL, region.memory().address());
         engine.protect(arrayView, mappedSize, UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC);
         engine.mapMmio(commandView, mappedSize, read, null);
+        engine.map(zeroView, ZERO_PAGE, ZERO_FILL_PERMS);
         this.commandMode = !region.romd();
     }
 
@@ -145,10 +164,18 @@ final class RomDeviceMapping {
      */
     boolean fill(long vaddr, int type, long result) {
         try {
-            long paddr = (commandMode ? commandView : arrayView) + (vaddr - base);
+            long offset = vaddr - base;
+            long paddr = (commandMode ? commandView : arrayView) + offset;
             int perms = UnicornLibrary.UC_PROT_ALL;
             if (!commandMode) {
-                if (type == UnicornLibrary.UC_MEM_FETCH) {
+                boolean data = offset < region.size() && region.memory().holdsData(offset);
+                if (!data && type != UnicornLibrary.UC_MEM_WRITE) {
+                    paddr = zeroView + offset % ZERO_PAGE;
+                    perms = ZERO_FILL_PERMS;
+                } else if (!data) {
+                    paddr = commandView + offset; // a store to a hole: to the device, like every store
+                    perms = DATA_FILL_PERMS;
+                } else if (type == UnicornLibrary.UC_MEM_FETCH) {
                     arrayCodeSinceDrop = true;
                 } else {
                     perms = DATA_FILL_PERMS;
@@ -266,10 +293,14 @@ final class RomDeviceMapping {
         }
     }
 
-    /** The device changed {@code [offset, offset + length)} of its memory: drop code translated from it. */
+    /**
+     * The device changed {@code [offset, offset + length)} of its memory: drop code translated from it, and, in array
+     * mode, the TLB entries that may point a page that now holds data at the zero page.
+     */
     void contentChanged(long offset, long length) {
         if (!commandMode) {
             engine.removeTranslations(arrayView + offset, arrayView + offset + length);
+            engine.flushTlb();
         }
         // In command mode no array code is cached: entering it dropped every block translated from the array view,
         // and blocks fetched through the command view are never cached.

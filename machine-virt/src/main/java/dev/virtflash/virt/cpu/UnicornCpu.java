@@ -268,6 +268,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
         if (region instanceof RamRegion) {
             RamRegion ram = (RamRegion) region;
+            if (ram.memory().tracksWrites()) {
+                // the guest writes RAM through the pointer, behind the memory's record of which pages hold data
+                throw new IllegalArgumentException("RAM region '" + region.name() + "': its memory must be made by "
+                        + "HostMemory.allocateCpuWritable, since the CPU writes it directly");
+            }
             engine.mapPointer(at, ram.memory().mappedSize(), UC_PROT_ALL, ram.memory().address());
         } else if (region instanceof RomDeviceRegion) {
             roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults));

@@ -311,6 +311,12 @@ final class UnicornEngine implements AutoCloseable {
 
     // ---- memory ----
 
+    /** Maps {@code size} zero bytes that Unicorn allocates and frees with the engine. */
+    void map(long address, long size, int perms) {
+        UnicornException.check(uc_mem_map(handle, address, size, perms),
+                String.format("uc_mem_map(0x%x, 0x%x)", address, size));
+    }
+
     void mapPointer(long address, long size, int perms, long pointer) {
         UnicornException.check(uc_mem_map_ptr(handle, address, size, perms, pointer),
                 String.format("uc_mem_map_ptr(0x%x, 0x%x)", address, size));

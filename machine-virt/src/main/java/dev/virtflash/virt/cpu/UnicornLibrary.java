@@ -201,6 +201,8 @@ public final class UnicornLibrary {
 
     static native int uc_reg_write(long uc, int regid, long[] value);
 
+    static native int uc_mem_map(long uc, long address, long size, int perms);
+
     static native int uc_mem_map_ptr(long uc, long address, long size, int perms, long ptr);
 
     static native int uc_mmio_map(long uc, long address, long size, MmioRead read, long readUserData,

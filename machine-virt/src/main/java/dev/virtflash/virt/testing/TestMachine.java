@@ -2,6 +2,8 @@ package dev.virtflash.virt.testing;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.Images;
+import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cli.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
@@ -273,6 +275,26 @@ public final class TestMachine implements AutoCloseable {
         try (BlockBackend image = openImage(unit)) {
             return image.allocatedBytes();
         }
+    }
+
+    // ---- host memory ----
+
+    /**
+     * What bank {@code unit} costs the host now. Measure where the guest is quiet (at a prompt, or after it ended) and
+     * before anything stops the machine: reading an image ({@link #readFlash}) releases the banks.
+     *
+     * @throws IllegalStateException once the machine is released
+     */
+    public FlashFootprint flashFootprint(int unit) {
+        synchronized (this) {
+            if (released) {
+                throw new IllegalStateException(name + ": the machine is released; measure before reading its images");
+            }
+        }
+        HostMemory memory = machine.flash(unit).region().memory();
+        long resident = Residency.residentBytes(memory);
+        long present = Residency.presentBytes(memory);
+        return new FlashFootprint(resident, present, memory.dataBytes());
     }
 
     // ---- diagnostics ----

@@ -66,6 +66,9 @@ class DefaultRunTest {
             long resident = (Long) bank.get("residentBytes");
             long nonZero = (Long) bank.get("nonZeroBytes");
             assertTrue(resident >= nonZero, "a bank holds its non-zero pages: " + bank);
+            // the pagemap oracle: the pages the kernel mapped are exactly the pages written, zero page or not
+            assertEquals(bank.get("dataBytes"), bank.get("presentBytes"), "touched pages == data pages: " + bank);
+            assertEquals(nonZero, (Long) bank.get("dataBytes"), "the default run writes only non-zero pages: " + bank);
             assertTrue(((String) bank.get("image")).endsWith("flash" + unit + ".img"), bank.toString());
             sum += resident;
         }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class RssReportTest {
 
     private static final RssReport REPORT = new RssReport(List.of(
-            new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288),
-            new RssReport.Bank("flash1", 64L << 20, null, 0, 0, 262144)),
+            new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288, 12288, 12288),
+            new RssReport.Bank("flash1", 64L << 20, null, 0, 0, 262144, 262144, 266240)),
             new RssReport.Process(50L << 20, 20L << 20));
 
     @Test
@@ -37,7 +37,8 @@ class RssReportTest {
         List<Map<String, Object>> banks = (List<Map<String, Object>>) root.get("banks");
         assertEquals(2, banks.size());
         assertEquals(Map.of("name", "flash0", "virtualSize", 67108864L, "image", "/tmp/virt-1/flash0.img",
-                "allocatedBytes", 8192L, "nonZeroBytes", 4096L, "residentBytes", 12288L), banks.get(0));
+                "allocatedBytes", 8192L, "nonZeroBytes", 4096L, "residentBytes", 12288L, "dataBytes", 12288L,
+                "presentBytes", 12288L), banks.get(0));
         assertTrue(banks.get(1).containsKey("image"));
         assertEquals(null, banks.get(1).get("image"));
         assertEquals(274432L, root.get("flashResidentBytes"));
@@ -47,7 +48,7 @@ class RssReportTest {
     @Test
     void awkwardPathsStayValidJson() {
         String weird = "/tmp/a \"quoted\"\\back\tslash\nnew\u00e9line";
-        RssReport r = new RssReport(List.of(new RssReport.Bank("flash0", 1, Path.of(weird), 0, 0, 0)),
+        RssReport r = new RssReport(List.of(new RssReport.Bank("flash0", 1, Path.of(weird), 0, 0, 0, 0, 0)),
                 new RssReport.Process(0, 0));
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) MiniJson.parse(r.toJson());

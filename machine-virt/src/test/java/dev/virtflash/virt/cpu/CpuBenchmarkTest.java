@@ -71,7 +71,7 @@ class CpuBenchmarkTest {
         GuestProgram loop = GuestProgram.build("switchloop", RAM, tmp);
         long iterations = 500;
         QueryFlash flash = new QueryFlash("bench.flash", 64L << 20);
-        try (HostMemory ram = HostMemory.allocate("bench.ram", 1 << 20)) {
+        try (HostMemory ram = HostMemory.allocateCpuWritable("bench.ram", 1 << 20)) {
             AddressSpace space = AddressSpace.builder("bench").map(0, flash.region())
                     .map(RAM, new RamRegion("bench.ram", ram)).build();
             try (UnicornCpu cpu = UnicornCpu.create(space, ConsoleSink.DISCARD)) {

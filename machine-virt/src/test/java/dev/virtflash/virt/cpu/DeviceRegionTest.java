@@ -48,7 +48,7 @@ class DeviceRegionTest {
 
     private static final class Board implements AutoCloseable {
         final Device device = new Device();
-        final HostMemory ram = HostMemory.allocate("ram", 1 << 20);
+        final HostMemory ram = HostMemory.allocateCpuWritable("ram", 1 << 20);
         final AddressSpace space = AddressSpace.builder("dev")
                 .map(DEVICE, new MmioRegion("dev", 0x100, device))
                 .map(RAM, new RamRegion("ram", ram))

@@ -20,7 +20,7 @@ final class InterruptTestMachine implements AutoCloseable, InterruptWiring {
     static final long RAM_SIZE = 2 * 1024 * 1024;
     static final int DEVICE_IRQ = 32;
 
-    final HostMemory ram = HostMemory.allocate("irq-test.ram", RAM_SIZE);
+    final HostMemory ram = HostMemory.allocateCpuWritable("irq-test.ram", RAM_SIZE);
     final GicV2 gic = new GicV2((irq, fiq) -> changed());
     final TimerLines timers = TimerLines.forGic(gic);
     final UnicornCpu cpu;

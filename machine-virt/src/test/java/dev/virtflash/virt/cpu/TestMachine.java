@@ -15,7 +15,7 @@ final class TestMachine implements AutoCloseable {
     static final long RAM_SIZE = 2 * 1024 * 1024;
 
     final QueryFlash flash = new QueryFlash("test.flash", FLASH_SIZE);
-    final HostMemory ram = HostMemory.allocate("test.ram", RAM_SIZE);
+    final HostMemory ram = HostMemory.allocateCpuWritable("test.ram", RAM_SIZE);
     final AddressSpace space = AddressSpace.builder("test")
             .map(FLASH_BASE, flash.region())
             .map(RAM_BASE, new RamRegion("test.ram", ram))
