@@ -29,11 +29,19 @@ final class FaultingInstruction {
 
         /** The instruction word at {@code pc}, or -1. */
         long instruction(long pc);
+
+        /**
+         * Where virtual address {@code va} is in physical memory (Unicorn's memory hooks report physical addresses),
+         * or -1 if it does not translate.
+         */
+        default long physical(long va) {
+            return va;
+        }
     }
 
     /**
      * @param blockStart the PC Unicorn reports inside the hook
-     * @param address    the faulting data address
+     * @param address    the faulting data address (physical, as Unicorn's memory hooks give it)
      * @param store      whether the access was a store
      * @return the faulting instruction's address, or -1 if no instruction of the block matches
      */
@@ -66,7 +74,14 @@ final class FaultingInstruction {
 
     private static boolean matches(Cpu cpu, long pc, int insn, long address, boolean store) {
         DataAccess a = decode(cpu, pc, insn);
-        return a != null && a.store() == store && Long.compareUnsigned(address - a.begin(), a.length()) < 0;
+        if (a == null || a.store() != store) {
+            return false;
+        }
+        // The access may cross into another page: look at the physical address of each end.
+        long first = cpu.physical(a.begin());
+        long last = cpu.physical(a.begin() + a.length() - 1);
+        return (first != -1 && Long.compareUnsigned(address - first, a.length()) < 0)
+                || (last != -1 && Long.compareUnsigned(last - address, a.length()) < 0);
     }
 
     /**

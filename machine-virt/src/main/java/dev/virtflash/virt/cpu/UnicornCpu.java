@@ -145,6 +145,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         public long instruction(long pc) {
             return instructionAt(pc);
         }
+
+        @Override
+        public long physical(long va) {
+            return translation.physical(va);
+        }
     };
     private final long pageSize;
     private final long initialPstate;
