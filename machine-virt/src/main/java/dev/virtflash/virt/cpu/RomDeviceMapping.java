@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
  * read+execute at {@link #zeroView}: every hole of the bank shares it, so reading or fetching from all 64 MiB of an
  * empty bank costs one page, at native speed, and returns what QEMU's RAM-backed array returns there (zeros; a jump
  * into a hole executes {@code 0x00000000}, an undefined instruction, as on QEMU). The zero page's TLB entry has no
- * write permission, so a store to a hole misses and asks the fill hook again, as a store: it then gets the command
- * view, whose stores reach the device through the write-protect hook as everywhere else. Which pages hold data is the
+ * write permission, so a store to a hole misses and asks the fill hook again, as a store: it then gets the array view
+ * with write permission only ({@link #HOLE_STORE_PERMS}). The store reaches the device through the write-protect hook
+ * exactly as a store to a page with data does, and Unicorn discards it (the view is read-only), so the bank's page is
+ * not touched; a later load misses again (no read permission) and gets the zero page back. (The command view would
+ * not do for such a store: the device may enter command mode inside the hook, and the TLB flush that follows would
+ * leave Unicorn finishing an MMIO store through a TLB entry that no longer exists.) Which pages hold data is the
  * memory's own record of what wrote it ({@link dev.virtflash.memory.HostMemory#holdsData}); a page gains data only
  * through the device (in command mode, left with a TLB flush) or a host-side change ({@link #contentChanged}, which
  * flushes the TLB too), so no stale zero-page entry outlives it. Switching modes is a flag, a TLB flush and,
@@ -66,8 +70,13 @@ final class RomDeviceMapping {
     static final long ALIAS_STRIDE = 1L << 33;
     /** The zero page: one host page, whatever Unicorn's target page size (it divides this). */
     static final long ZERO_PAGE = 4096;
-    /** The TLB permissions of the zero page: no write, so that a store to a hole misses and gets the command view. */
+    /** The TLB permissions of the zero page: no write, so that a store to a hole misses and asks the fill hook. */
     static final int ZERO_FILL_PERMS = UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC;
+    /**
+     * The TLB permissions a store to a hole gets for the array view: write only, so that no load ever reads the bank's
+     * page through the entry (a load misses and gets the zero page).
+     */
+    static final int HOLE_STORE_PERMS = UnicornLibrary.UC_PROT_WRITE;
 
     /**
      * The TLB permissions a data access (load or store) gets for a page of the array view: no execute, so a later
@@ -173,8 +182,7 @@ final class RomDeviceMapping {
                     paddr = zeroView + offset % ZERO_PAGE;
                     perms = ZERO_FILL_PERMS;
                 } else if (!data) {
-                    paddr = commandView + offset; // a store to a hole: to the device, like every store
-                    perms = DATA_FILL_PERMS;
+                    perms = HOLE_STORE_PERMS; // a store to a hole: to the device, like every store, and discarded
                 } else if (type == UnicornLibrary.UC_MEM_FETCH) {
                     arrayCodeSinceDrop = true;
                 } else {
