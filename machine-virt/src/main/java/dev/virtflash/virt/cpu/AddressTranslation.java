@@ -7,6 +7,7 @@ import static dev.virtflash.virt.cpu.UnicornLibrary.UC_PROT_ALL;
 import com.sun.jna.Pointer;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.RamRegion;
+import dev.virtflash.memory.RomDeviceRegion;
 import dev.virtflash.virt.cpu.Translation.Access;
 import dev.virtflash.virt.cpu.Translation.Fault;
 import dev.virtflash.virt.cpu.Translation.Mapped;
@@ -69,8 +70,6 @@ final class AddressTranslation {
     private boolean guestRunning;
     /** A fill outside the guest's execution left an identity entry in Unicorn's TLB: flush before the guest runs. */
     private boolean staleEntries;
-    private long walks;
-    private long aborts;
 
     /**
      * @param roms   the CPU's ROM device mappings (a live list)
@@ -139,13 +138,11 @@ final class AddressTranslation {
                 entry(result, vaddr, UC_PROT_ALL);
                 return true;
             }
-            walks++;
             int el = currentEl();
             Access access = Access.ofMemType(type);
             Translation t = el > 1 ? new Mapped(vaddr, UC_PROT_ALL, 0)
                     : walker.translate(registers(), vaddr, access, el == 0);
             if (t instanceof Fault f) {
-                aborts++;
                 abort = new Abort(vaddr, pageSize, access, el, f);
                 if (LOG.isTraceEnabled()) {
                     LOG.trace("EL{} {} at page 0x{}: {} fault at level {}", el, access, Long.toHexString(vaddr),
@@ -201,15 +198,6 @@ final class AddressTranslation {
     /** {@code uc_emu_start} returned. */
     void leaveGuest() {
         guestRunning = false;
-    }
-
-    /** How many page-table walks the TLB-fill hook made, and how many of them faulted. */
-    long walks() {
-        return walks;
-    }
-
-    long aborts() {
-        return aborts;
     }
 
     /**
@@ -269,8 +257,7 @@ final class AddressTranslation {
         for (AddressSpace.Mapping m : mapped) {
             long offset = physical - m.base().value();
             if (Long.compareUnsigned(offset, m.region().size()) < 0) {
-                boolean memory = m.region() instanceof RamRegion
-                        || m.region() instanceof dev.virtflash.memory.RomDeviceRegion;
+                boolean memory = m.region() instanceof RamRegion || m.region() instanceof RomDeviceRegion;
                 return memory && offset <= m.region().size() - length ? m : null;
             }
         }

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * level Unicorn resets the A57 to (EL1h with D, A, I, F masked: PSTATE 0x400003c5 on 2.1.1), with no
  * register set up.
  *
+ * <p>Addresses are translated through the guest's own page tables ({@link AddressTranslation}, on every TLB miss);
+ * a translation, access-flag or permission fault is taken into the guest's vector table as an instruction or data
+ * abort ({@link AbortDelivery}).
+ *
  * <p>{@link #run()} executes until something ends the run and says what, as a {@link CpuExit}: a semihosting exit,
  * a PSCI power-off or reset, a guest access to nothing, an exception the guest cannot take, a time limit, a stop
  * request, or a host-side error. Nothing the guest does ends in an exception out of {@code run}.
@@ -746,8 +750,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 if (insn == (Semihosting.HLT_SEMIHOSTING & 0xFFFF_FFFFL)) {
                     return semihosting.call(engine, pc, this::readGuest);
                 }
-                if (insn >= 0 && (((int) insn & EXC_MASK) == HVC || ((int) insn & EXC_MASK) == SMC)) {
-                    // An HVC/SMC that the CPU's configuration makes undefined: still a PSCI call, as in QEMU.
+                if (insn >= 0 && (((int) insn & EXC_MASK) == HVC || ((int) insn & EXC_MASK) == SMC)
+                        && exceptionLevel() > 0) {
+                    // An HVC/SMC that the CPU's configuration makes undefined: still a PSCI call, as in QEMU (at EL0
+                    // both are always undefined: the EL1 handler gets them, as from any user task).
                     engine.pc(pc + 4);
                     return Psci.call(engine, pc);
                 }
