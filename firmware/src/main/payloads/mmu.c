@@ -72,6 +72,10 @@ __asm__(
     "   add x0, x3, #1\n"
     "   svc #0\n"
     "1: b 1b\n"
+    "   .global user_hvc\n"
+    "user_hvc:\n"                   /* HVC at EL0 is undefined: the EL1 handler gets it */
+    "   hvc #0\n"
+    "2: b 2b\n"
     "   .balign 4096\n"
     "   .text\n"
     /* void enter_el0(uint64_t pc, uint64_t x0, uint64_t x1): ERET to EL0t at pc, interrupts masked */
@@ -83,7 +87,7 @@ __asm__(
     "   mov x0, x1\n"
     "   mov x1, x2\n"
     "   eret\n");
-extern char user_task[];
+extern char user_task[], user_hvc[];
 void enter_el0(uint64_t pc, uint64_t x0, uint64_t x1);
 
 #define USER_CODE_VA    TEST_PAGE(16)
@@ -119,8 +123,8 @@ static void tlbi_all(void)
 static int on_exception(struct exc_frame *f)
 {
     uint32_t ec = ESR_EC(f->esr);
-    if (ec == EC_SVC64 && (f->spsr & 0xf) == 0) {
-        /* the EL0 task is done: back to EL1 through the armed trap */
+    if ((ec == EC_SVC64 || ec == EC_UNKNOWN) && (f->spsr & 0xf) == 0) {
+        /* the EL0 task is done (or hit an undefined instruction): back to EL1 through the armed trap */
         svc_x0 = f->x[0];
         f->spsr = 0x3c5;
         return 0;
@@ -337,6 +341,21 @@ int main(void)
                         "FAR: the address it loaded", USER_READ_VA + 8);
             check_fault(1, "ESR: data abort from EL0, translation fault, write", esr_data(1, 1, FSC_TRANSLATION_L3),
                         "FAR: the address it stored to", USER_WRITE_VA + 0x10);
+        }
+    }
+
+    scenario("mmu-el0-hvc-undefined");
+    {
+        static struct trap t;
+        uint64_t at = USER_CODE_VA + (uint64_t)(user_hvc - user_task);
+        trap_arm(&t);
+        if (trap_setjmp(&t.jmp) == 0) {
+            enter_el0(at, 0x84000000u /* PSCI_VERSION, were it a call */, 0);
+            trap_disarm();
+            check_true("HVC at EL0 is an undefined instruction", 0);
+        } else {
+            check32("HVC at EL0 is an undefined instruction: ESR EC 0, IL", ESR_IL, (uint32_t)t.esr);
+            check64("ELR: the HVC", at, t.elr);
         }
     }
 
