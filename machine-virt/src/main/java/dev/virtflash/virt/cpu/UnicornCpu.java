@@ -68,7 +68,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      */
     public static final int TRANSLATION_BUFFER_MIB = Integer.getInteger("virtflash.tcgBufferMiB", 4);
 
-
     // Exception indexes as Unicorn 2.1.1 hands them to UC_HOOK_INTR (QEMU target/arm/cpu.h).
     static final int EXCP_UDEF = 1;
     static final int EXCP_SWI = 2;
@@ -934,6 +933,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
         }
         engine.restoreContext(powerOnState);
+        // The context holds no TLB: drop the translations of the guest's page tables before it (MMU off) comes back.
+        engine.flushTlb();
         translation.registersChanged();
         if (timer != null) {
             timer.invalidate();
