@@ -26,7 +26,8 @@ import java.util.Set;
  * need rewriting to our one-line form anyway.
  *
  * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE]}, {@code -cpu cortex-a57}, {@code -m SIZE},
- * {@code -bios FILE}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
+ * {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING}, {@code -smp 1},
+ * {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
  * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting}, {@code -semihosting-config enable=on|off[,target=native|auto]}.
  * Ours: {@code --payload NAME}, {@code --rss-report[=table|json|none]}, {@code --timeout SECONDS}, {@code --help},
  * {@code --version}; the first argument {@code img} or {@code bench} starts a subcommand.
@@ -39,9 +40,9 @@ public final class CommandLineParser {
     private static final Set<String> SUBCOMMANDS = Set.of("img", "bench");
     /** QEMU options that take a value. */
     private static final Set<String> QEMU_WITH_VALUE = Set.of("M", "machine", "cpu", "m", "bios", "drive", "serial",
-            "display", "semihosting-config", "nic", "monitor");
+            "display", "semihosting-config", "nic", "monitor", "kernel", "initrd", "append", "smp");
     /** QEMU options that are flags. */
-    private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting");
+    private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting", "no-reboot");
     /** The smallest RAM: the device tree takes its first 1 MiB. */
     static final long MIN_RAM = 1L << 20;
     /** QEMU rounds {@code -m} up to a multiple of this. */
@@ -120,6 +121,10 @@ public final class CommandLineParser {
         RssReportMode rssReport;
         Duration timeout;
         Path dumpDtb;
+        Path kernel;
+        Path initrd;
+        String append;
+        boolean noReboot;
     }
 
     private static String value(List<String> args, int i, String option, String example) throws UsageException {
@@ -140,6 +145,14 @@ public final class CommandLineParser {
                 return "128M";
             case "bios":
                 return "u-boot.bin";
+            case "kernel":
+                return "Image";
+            case "initrd":
+                return "initrd.img";
+            case "append":
+                return "console=ttyAMA0";
+            case "smp":
+                return "1";
             case "drive":
                 return "if=pflash,unit=0,format=raw,file=flash0.img";
             case "serial":
@@ -156,6 +169,8 @@ public final class CommandLineParser {
     private static void flag(State s, String name) {
         if (name.equals("semihosting")) {
             s.semihosting = true;
+        } else if (name.equals("no-reboot")) {
+            s.noReboot = true;
         }
         // -nographic: there is no display anyway; the console is on stdio unless -serial says otherwise.
     }
@@ -177,6 +192,21 @@ public final class CommandLineParser {
                 break;
             case "-bios":
                 s.bios = Path.of(value);
+                break;
+            case "-kernel":
+                s.kernel = Path.of(value);
+                break;
+            case "-initrd":
+                s.initrd = Path.of(value);
+                break;
+            case "-append":
+                s.append = value;
+                break;
+            case "-smp":
+                if (!value.equals("1") && !value.equals("cpus=1")) {
+                    throw UsageException.badValue("-smp " + value + ": " + value + " CPUs, expected 1 (this board has"
+                            + " one core)");
+                }
                 break;
             case "-drive":
                 drive(s, value);
@@ -426,7 +456,23 @@ public final class CommandLineParser {
     private MachineConfig finish(State s) throws UsageException {
         Optional<DriveSpec> unit0 = Optional.ofNullable(s.drives.get(0));
         FirmwareSource firmware;
-        if (s.bios != null) {
+        if (s.kernel == null && (s.initrd != null || s.append != null)) {
+            throw UsageException.badValue((s.initrd != null ? "-initrd " + s.initrd : "-append " + s.append)
+                    + ": only allowed with -kernel (as QEMU)");
+        }
+        if (s.kernel != null) {
+            if (s.bios != null || unit0.isPresent() || s.payload != null) {
+                throw UsageException.badValue("-kernel " + s.kernel + " together with "
+                        + (s.bios != null ? "-bios" : unit0.isPresent() ? "-drive if=pflash,unit=0" : "--payload")
+                        + ": firmware would need fw_cfg to find the kernel, which this board has not; expected"
+                        + " -kernel alone (bank 1 may still have a drive)");
+            }
+            checkFile("-kernel", s.kernel, "a kernel Image");
+            if (s.initrd != null) {
+                checkFile("-initrd", s.initrd, "an initrd");
+            }
+            firmware = new FirmwareSource.Kernel(s.kernel, s.initrd, s.append);
+        } else if (s.bios != null) {
             if (unit0.isPresent()) {
                 throw UsageException.badValue("-bios " + s.bios + " and -drive if=pflash,unit=0 both give flash bank"
                         + " 0, expected one of them (QEMU: 'cannot use both options at once')");
@@ -459,7 +505,13 @@ public final class CommandLineParser {
         return new MachineConfig(s.ramSize, firmware, drives, s.serial != null ? s.serial : SerialSpec.STDIO,
                 s.semihosting || payloadRun,
                 s.rssReport != null ? s.rssReport : payloadRun ? RssReportMode.TABLE : RssReportMode.NONE,
-                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb));
+                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb), s.noReboot);
+    }
+
+    private static void checkFile(String option, Path file, String what) throws UsageException {
+        if (!Files.isRegularFile(file)) {
+            throw UsageException.badValue(option + " " + file + ": no such file, expected " + what);
+        }
     }
 
     private static void checkBios(Path bios) throws UsageException {

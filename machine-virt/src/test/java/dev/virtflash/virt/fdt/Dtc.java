@@ -11,16 +11,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Test helper: runs {@code dtc -I dtb -O dts} and reads its output into a map of node path to properties. */
-final class Dtc {
+public final class Dtc {
 
     /** dtc's output and its diagnostics. */
-    record Result(String dts, String warnings) {
+    public record Result(String dts, String warnings) {
     }
 
     private Dtc() {
     }
 
-    static Result decompile(Path dtb) throws IOException, InterruptedException {
+    public static Result decompile(Path dtb) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dtb.getParent(), "dtc", ".dts");
         Path err = Files.createTempFile(dtb.getParent(), "dtc", ".err");
         Process p = new ProcessBuilder("dtc", "-I", "dtb", "-O", "dts", "-o", out.toString(), dtb.toString())
