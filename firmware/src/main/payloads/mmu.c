@@ -361,10 +361,11 @@ int main(void)
 
     scenario("mmu-tlbi-after-remap");
     {
-        *(volatile uint64_t *)(DATA_PAGE(7) + 8) = 0xaaaa;
-        *(volatile uint64_t *)(DATA_PAGE(8) + 8) = 0xbbbb;
-        *(volatile uint64_t *)(DATA_PAGE(9) + 8) = 0xcccc;
-        volatile uint64_t *v = (volatile uint64_t *)(TEST_PAGE(5) + 8);
+        /* at the end of the page: a TLB that tracks smaller pages than the guest's must still drop all of it */
+        *(volatile uint64_t *)(DATA_PAGE(7) + 0xff8) = 0xaaaa;
+        *(volatile uint64_t *)(DATA_PAGE(8) + 0xff8) = 0xbbbb;
+        *(volatile uint64_t *)(DATA_PAGE(9) + 0xff8) = 0xcccc;
+        volatile uint64_t *v = (volatile uint64_t *)(TEST_PAGE(5) + 0xff8);
         l3[5] = DATA_PAGE(7) | PAGE_NORMAL | D_PXN | D_UXN;
         barrier_tables();
         check64("mapped to the first page", 0xaaaa, *v);

@@ -110,6 +110,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
     static final long ICACHE_LINE_BYTES = 64;
 
+    /** TLB maintenance is SYS with CRn 8; op1 0 and an odd op2 are the EL1 invalidations by VA. */
+    private static final int TLBI_CRN = 8;
     /** CRn of the MSRs that may change translation: SCTLR_EL1 (C1) and TTBR0/TTBR1/TCR_EL1 (C2). */
     private static final int MMU_CRN_SCTLR = 1;
     private static final int MMU_CRN_TRANSLATION = 2;
@@ -165,6 +167,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private boolean inEngine;
     private long interruptsTaken;
     private long systemInstructions;
+    private long tlbFlushesByVa;
     /** An IC IALLU(IS) asked to drop every translation at the next stop (CPU thread only). */
     private boolean flushTranslations;
     private long waitsForInterrupt;
@@ -641,7 +644,17 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         try {
             systemInstructions++;
             com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
-            if (p.getInt(CP_CRN) != CACHE_CRN) {
+            int crn = p.getInt(CP_CRN);
+            if (crn == TLBI_CRN) {
+                if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
+                    // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
+                    // not the guest's whole page (4, 16 or 64 KiB); with no per-page flush in its API, drop all.
+                    engine.flushTlb();
+                    tlbFlushesByVa++;
+                }
+                return 0;
+            }
+            if (crn != CACHE_CRN) {
                 return 0;
             }
             int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
@@ -665,6 +678,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             hostError("handling a guest cache maintenance instruction failed: " + t, t);
             return 1;
         }
+    }
+
+    /** How many TLBI-by-VA instructions made the CPU drop its whole TLB (see {@link #onSys}). */
+    public long tlbFlushesByVa() {
+        return tlbFlushesByVa;
     }
 
     /** How many SYS instructions (cache and TLB maintenance) the guest executed. */

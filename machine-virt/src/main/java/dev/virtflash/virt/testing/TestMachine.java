@@ -4,6 +4,7 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.Images;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
+import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cli.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
@@ -382,6 +383,7 @@ public final class TestMachine implements AutoCloseable {
         private final boolean[] readOnly = new boolean[2];
         private String payload;
         private byte[] bios;
+        private KernelBoot kernel;
         private long ramSize = 128L << 20;
         private Duration awaitTimeout = Duration.ofSeconds(30);
         private Duration runLimit = Duration.ofMinutes(10);
@@ -402,6 +404,18 @@ public final class TestMachine implements AutoCloseable {
         /** {@code -bios} from bytes. */
         public Setup bios(byte[] firmware) {
             this.bios = firmware.clone();
+            return this;
+        }
+
+        /**
+         * QEMU's {@code -kernel FILE [-initrd FILE] [-append STRING]}: the kernel starts from RAM, no firmware runs.
+         *
+         * @param initrd null for none
+         * @param append null for none
+         */
+        public Setup kernel(Path kernel, Path initrd, String append) throws IOException {
+            this.kernel = new KernelBoot(Files.readAllBytes(kernel), initrd == null ? null : Files.readAllBytes(initrd),
+                    append);
             return this;
         }
 
@@ -504,6 +518,9 @@ public final class TestMachine implements AutoCloseable {
             VirtMachine.Builder b = VirtMachine.builder().ramSize(ramSize).console(log, in);
             if (bios != null) {
                 b.bios(bios);
+            }
+            if (kernel != null) {
+                b.kernel(kernel);
             }
             for (int unit = 0; unit < 2; unit++) {
                 if (files[unit] != null) {
