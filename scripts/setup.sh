@@ -75,6 +75,9 @@ if [[ -z "$v" ]] || ! dpkg --compare-versions "$v" ge "$unicorn_min"; then
   log "error: $unicorn_pkg ${v:-absent}, expected >= $unicorn_min"; exit 1
 fi
 
+# Debian's arm64 kernel and a busybox initramfs for the -kernel boot test (guest-tests' LinuxBootTest); once.
+"$root/scripts/linux-guest.sh"
+
 (( build )) || exit 0
 
 # Build only when the sources changed since the last successful build.

@@ -1,11 +1,13 @@
 /*
  * Exception dispatch (called from the RAM vector stubs in start.S, with flash0 already back in read-array mode).
- * An armed trap resumes the payload; anything else prints one report line and ends the run with EXIT_EXCEPTION.
+ * A payload's exception_hook may handle it first (e.g. map a page and retry); then an armed trap resumes the
+ * payload; anything else prints one report line and ends the run with EXIT_EXCEPTION.
  */
 #include "runtime.h"
 
 static struct trap *armed;
 static int reporting;
+int (*exception_hook)(struct exc_frame *f);
 
 void trap_arm(struct trap *t)
 {
@@ -30,6 +32,9 @@ static const char *const kind_names[16] = {
 
 void exception_dispatch(struct exc_frame *f)
 {
+    if (exception_hook && !reporting && exception_hook(f)) {
+        return;
+    }
     struct trap *t = armed;
     if (t && !reporting) {
         armed = 0;

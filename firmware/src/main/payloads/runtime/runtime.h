@@ -71,6 +71,9 @@ struct exc_frame {
 #define EC_DATA_ABORT_SAME 0x25
 
 void exception_dispatch(struct exc_frame *f);
+/* Called first for every exception when set: returns nonzero if it handled it (the frame, possibly edited, is
+   returned to with ERET: e.g. a page fault fixed up and the faulting instruction retried). */
+extern int (*exception_hook)(struct exc_frame *f);
 
 /*
  * Traps: expect an exception inside a region of code.

@@ -41,7 +41,10 @@ final class PayloadCatalog {
             new Entry("empty-reads", List.of("empty-bank1-reads-zero", "bank0-holes-read-zero", "hole-jump-undefined",
                     "hole-command-reaches-chip", "hole-erase-program-reads-back"), List.of()),
             new Entry("unaligned", List.of("unaligned-ram", "unaligned-cfi-reads", "unaligned-array-reads",
-                    "unaligned-store-command"), List.of("unaligned-device-load", "unaligned-device-store")));
+                    "unaligned-store-command"), List.of("unaligned-device-load", "unaligned-device-store")),
+            // Issue 15: the guest's page tables (bank 1 at a high VA, RAM aliases, faults retried, EL0, TLBI).
+            new Entry("mmu", List.of("mmu-identity", "mmu-bank1-high-va", "mmu-ram-alias", "mmu-fault-retry",
+                    "mmu-el0-page-fault", "mmu-el0-hvc-undefined", "mmu-tlbi-after-remap"), List.of()));
 
     /** The read-only payload (needs a pattern image attached read-only; see ReadOnlyTest). */
     static final Entry READ_ONLY = new Entry("readonly", List.of("readonly-image-visible", "readonly-erase",

@@ -25,7 +25,8 @@ import java.util.random.RandomGenerator;
  *       {@code /platform-bus} and {@code /gpio-keys} describe devices this board does not emulate; a node for a
  *       missing device would send the guest to unassigned memory. AAVMF and U-Boot boot without them (measured,
  *       {@code docs/firmware-devices.md}).</li>
- *   <li><b>{@code /chosen}</b> has {@code stdout-path}, and, like QEMU, 32 bytes of {@code rng-seed} and an 8-byte
+ *   <li><b>{@code /chosen}</b> has {@code stdout-path} (for a {@code -kernel} boot also {@code bootargs} and the
+ *       initrd's {@code linux,initrd-start}/{@code -end}, as QEMU), and, like QEMU, 32 bytes of {@code rng-seed} and an 8-byte
  *       {@code kaslr-seed}, drawn from the {@link Builder#random(RandomGenerator) random source} (a
  *       {@link SecureRandom} unless a test passes a seeded one). We keep them because firmware passes them on to
  *       the kernel, which would otherwise start with no entropy and no KASLR; their values differ per boot by
@@ -80,10 +81,16 @@ public final class VirtDeviceTree {
     private final long ramSize;
     private final boolean psci;
     private final RandomGenerator random;
+    private final String bootargs;
+    private final long initrdStart;
+    private final long initrdEnd;
 
     private VirtDeviceTree(Builder b) {
         this.ramSize = b.ramSize;
         this.psci = b.psci;
+        this.bootargs = b.bootargs;
+        this.initrdStart = b.initrdStart;
+        this.initrdEnd = b.initrdEnd;
         this.random = b.random != null ? b.random : new SecureRandom();
     }
 
@@ -97,8 +104,31 @@ public final class VirtDeviceTree {
         private long ramSize = 128L << 20;
         private boolean psci = true;
         private RandomGenerator random;
+        private String bootargs;
+        private long initrdStart;
+        private long initrdEnd;
 
         private Builder() {
+        }
+
+        /** A kernel command line ({@code -append}): {@code /chosen/bootargs}, as QEMU writes it (none if empty). */
+        public Builder bootargs(String commandLine) {
+            this.bootargs = commandLine == null || commandLine.isEmpty() ? null : commandLine;
+            return this;
+        }
+
+        /**
+         * Where the kernel finds its initial RAM disk ({@code -initrd}): {@code /chosen/linux,initrd-start} and
+         * {@code -end}, one cell each as QEMU 7.2 writes them (so both must be below 4 GiB).
+         */
+        public Builder initrd(long start, long end) {
+            if (start < 0 || end < start || end > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException(String.format("initrd 0x%x..0x%x: expected start <= end < 4 GiB",
+                        start, end));
+            }
+            this.initrdStart = start;
+            this.initrdEnd = end;
+            return this;
         }
 
         /** RAM size in bytes ({@code -m}); goes into {@code /memory@40000000}. */
@@ -189,6 +219,14 @@ public final class VirtDeviceTree {
         byte[] rng = new byte[RNG_SEED_BYTES];
         random.nextBytes(rng);
         fdt.beginNode("chosen");
+        // QEMU adds these to its finished tree, where libfdt puts each new property first: this order.
+        if (initrdEnd > initrdStart) {
+            fdt.propertyCells("linux,initrd-end", (int) initrdEnd);
+            fdt.propertyCells("linux,initrd-start", (int) initrdStart);
+        }
+        if (bootargs != null) {
+            fdt.propertyString("bootargs", bootargs);
+        }
         fdt.propertyString("stdout-path", UART_PATH);
         fdt.property("rng-seed", rng);
         fdt.propertyU64("kaslr-seed", random.nextLong());

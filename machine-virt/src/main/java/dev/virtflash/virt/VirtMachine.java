@@ -50,6 +50,10 @@ public final class VirtMachine implements AutoCloseable {
     private final Pl031 rtc;
     private final byte[] deviceTree;
     private final byte[] bios;
+    /** A {@code -kernel} boot and where its parts are, or null (firmware boot). */
+    private final KernelBoot kernel;
+    private final KernelBoot.Layout layout;
+    private final boolean noReboot;
     private final AddressSpace space;
     private final UnicornCpu cpu;
     private int resets;
@@ -59,7 +63,8 @@ public final class VirtMachine implements AutoCloseable {
 
     private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
                         Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
-                        AddressSpace space, UnicornCpu cpu) {
+                        KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot, AddressSpace space,
+                        UnicornCpu cpu) {
         this.owned = owned;
         this.flash = flash;
         this.images = images;
@@ -69,6 +74,9 @@ public final class VirtMachine implements AutoCloseable {
         this.rtc = rtc;
         this.deviceTree = deviceTree;
         this.bios = bios;
+        this.kernel = kernel;
+        this.layout = layout;
+        this.noReboot = noReboot;
         this.space = space;
         this.cpu = cpu;
     }
@@ -96,7 +104,7 @@ public final class VirtMachine implements AutoCloseable {
             if (exit instanceof CpuExit.Stopped) {
                 stopRequested = false;
             }
-            if (!(exit instanceof CpuExit.Reset)) {
+            if (!(exit instanceof CpuExit.Reset) || noReboot) {
                 if (exit instanceof CpuExit.Timeout) {
                     return new CpuExit.Timeout(((CpuExit.Timeout) exit).pc(), limit);
                 }
@@ -133,8 +141,36 @@ public final class VirtMachine implements AutoCloseable {
         if (bios != null) {
             flash[0].loadBlob(bios);
         }
-        ram.write(0, deviceTree, 0, deviceTree.length);
+        loadRam(ram, deviceTree, kernel, layout);
+        if (kernel != null) {
+            startKernel(cpu, layout);
+        }
         uart.reset();
+    }
+
+    /** The device tree, and a {@code -kernel} boot's kernel and initrd, into RAM (at build and on every reset). */
+    private static void loadRam(HostMemory ram, byte[] deviceTree, KernelBoot kernel, KernelBoot.Layout layout) {
+        long base = VirtMemoryMap.RAM.base();
+        if (kernel == null) {
+            ram.write(VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, 0, deviceTree.length);
+            return;
+        }
+        byte[] image = kernel.image();
+        ram.write(layout.kernel() - base, image, 0, image.length);
+        byte[] initrd = kernel.initrd();
+        if (initrd != null) {
+            ram.write(layout.initrdStart() - base, initrd, 0, initrd.length);
+        }
+        ram.write(layout.deviceTree() - base, deviceTree, 0, deviceTree.length);
+    }
+
+    /** QEMU's boot stub for an AArch64 kernel: x0 = the device tree, x1..x3 = 0, PC = the kernel, at EL1h. */
+    private static void startKernel(UnicornCpu cpu, KernelBoot.Layout layout) {
+        cpu.x(0, layout.deviceTree());
+        for (int n = 1; n <= 3; n++) {
+            cpu.x(n, 0);
+        }
+        cpu.pc(layout.kernel());
     }
 
     /** How many resets happened (guest-requested or {@link #reset()}). */
@@ -204,6 +240,8 @@ public final class VirtMachine implements AutoCloseable {
         private final String[] imageFormats = new String[2];
         private final boolean[] imageReadOnly = new boolean[2];
         private byte[] bios;
+        private KernelBoot kernel;
+        private boolean noReboot;
         private ConsoleSink console = b -> { };
         private ConsoleSource input = ConsoleSource.none();
         private RandomGenerator random;
@@ -233,6 +271,22 @@ public final class VirtMachine implements AutoCloseable {
         /** QEMU's {@code -bios}: a blob copied into bank 0 (which then has no image) at build and on every reset. */
         public Builder bios(byte[] blob) {
             this.bios = blob.clone();
+            return this;
+        }
+
+        /**
+         * QEMU's {@code -kernel} (with {@code -initrd}, {@code -append}): the kernel, its initrd and the device tree
+         * (with {@code /chosen} bootargs and initrd) go into RAM, and the CPU starts in the kernel (see
+         * {@link KernelBoot}); flash bank 0 is not run.
+         */
+        public Builder kernel(KernelBoot boot) {
+            this.kernel = Objects.requireNonNull(boot, "boot");
+            return this;
+        }
+
+        /** QEMU's {@code -no-reboot}: {@link #run} returns the guest's reset request instead of resetting. */
+        public Builder noReboot(boolean value) {
+            this.noReboot = value;
             return this;
         }
 
@@ -289,8 +343,16 @@ public final class VirtMachine implements AutoCloseable {
                 if (random != null) {
                     dt.random(random);
                 }
+                KernelBoot.Layout layout = null;
+                if (kernel != null) {
+                    layout = kernel.layout(VirtMemoryMap.RAM.base(), ramSize);
+                    dt.bootargs(kernel.commandLine());
+                    if (kernel.initrd() != null) {
+                        dt.initrd(layout.initrdStart(), layout.initrdEnd());
+                    }
+                }
                 byte[] blob = dt.build().blob();
-                a.ram.write(0, blob, 0, blob.length);
+                loadRam(a.ram, blob, kernel, layout);
                 BoardInterrupts interrupts = a.interrupts;
                 interrupts.devices(a.uart, a.rtc);
                 AddressSpace space = map.build();
@@ -298,8 +360,11 @@ public final class VirtMachine implements AutoCloseable {
                 interrupts.cpu(cpu);
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());
-                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, bios, space,
-                        cpu);
+                if (kernel != null) {
+                    startKernel(cpu, layout);
+                }
+                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, bios, kernel,
+                        layout, noReboot, space, cpu);
             } catch (IOException | RuntimeException e) {
                 owned.closeAfter(e);
                 throw e;

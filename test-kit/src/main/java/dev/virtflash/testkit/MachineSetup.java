@@ -1,6 +1,7 @@
 package dev.virtflash.testkit;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.devices.QueueConsoleSource;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class MachineSetup {
     private final boolean[] readOnly = new boolean[2];
     private String payload;
     private byte[] bios;
+    private KernelBoot kernel;
     private long ramSize = 128L << 20;
     private Duration awaitTimeout = Duration.ofSeconds(30);
     private Duration runLimit = Duration.ofMinutes(10);
@@ -45,6 +47,18 @@ public final class MachineSetup {
     /** {@code -bios} from bytes. */
     public MachineSetup bios(byte[] firmware) {
         this.bios = firmware.clone();
+        return this;
+    }
+
+    /**
+     * QEMU's {@code -kernel FILE [-initrd FILE] [-append STRING]}: the kernel starts from RAM, no firmware runs.
+     *
+     * @param initrd null for none
+     * @param append null for none
+     */
+    public MachineSetup kernel(Path kernel, Path initrd, String append) throws IOException {
+        this.kernel = new KernelBoot(Files.readAllBytes(kernel), initrd == null ? null : Files.readAllBytes(initrd),
+                append);
         return this;
     }
 
@@ -147,6 +161,9 @@ public final class MachineSetup {
         VirtMachine.Builder b = VirtMachine.builder().ramSize(ramSize).console(log, in);
         if (bios != null) {
             b.bios(bios);
+        }
+        if (kernel != null) {
+            b.kernel(kernel);
         }
         for (int unit = 0; unit < 2; unit++) {
             if (files[unit] != null) {

@@ -77,7 +77,7 @@ public final class BoardBench {
     /**
      * Runs the benchmark; returns 0, 1 if a run failed or the two emulators disagreed, 2 for bad arguments.
      * Arguments: {@code [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--qemu PATH]
-     * [--java-options "FLAGS"] [--sweep | --sweep-only] [--dir DIR] [--firmware uboot,edk2 | --no-firmware]
+     * [--java-options "FLAGS"] [--sweep | --sweep-only] [--dir DIR] [--firmware uboot,edk2,linux | --no-firmware]
      * [--no-payload]}.
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -118,12 +118,13 @@ public final class BoardBench {
     static String usage() {
         return String.join("\n",
                 "usage: virt bench board [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--no-payload]",
-                "                        [--firmware uboot,edk2 | --no-firmware] [--qemu PATH] [--java-options \"FLAGS\"]",
+                "                        [--firmware uboot,edk2,linux | --no-firmware] [--qemu PATH] [--java-options \"FLAGS\"]",
                 "                        [--sweep | --sweep-only] [--dir DIR]",
                 "  runs payload NAME (default: default) in flash bank 0 with an empty bank 1, both images of each kind,",
                 "  in us (a JVM running virt with FLAGS, default: this JVM's flags) and in qemu-system-aarch64 -M virt;",
                 "  prints flash resident bytes, process RSS and launch-to-exit time (median of N rounds, default 5);",
-                "  then boots Debian's U-Boot to \"=>\" and AAVMF to \"Shell>\" in both, typing the keys a person would,",
+                "  then boots Debian's U-Boot to \"=>\", AAVMF to \"Shell>\" and Debian's kernel (-kernel, busybox",
+                "  initramfs) to its shell in both, typing the keys a person would,",
                 "  and prints time and CPU time to the prompt, process RSS and flash resident bytes there;",
                 "  --no-payload skips the payload rows, --firmware picks the firmware rows, --no-firmware skips them;",
                 "  --sweep adds our RSS and time under other JVM flags and translation-buffer sizes",

@@ -17,12 +17,20 @@ enum Firmware {
      * Debian's AAVMF: the code read-only in flash0, a variable store already built in flash1. Enter right after the
      * second screen clear skips BDS's 5-second wait; a key skips the Shell's {@code startup.nsh} countdown.
      */
-    EDK2("edk2", "AAVMF", "Shell> ", List.of(new Step("\u001b[=3h\u001b[2J", "\r"), new Step("startup.nsh", " ")));
+    EDK2("edk2", "AAVMF", "Shell> ", List.of(new Step("\u001b[=3h\u001b[2J", "\r"), new Step("startup.nsh", " "))),
+
+    /**
+     * Not firmware: Debian's arm64 kernel with a busybox initramfs ({@code scripts/linux-guest.sh}), booted with
+     * {@code -kernel}, to the shell's prompt; an empty flash1.
+     */
+    LINUX("linux", "Linux", "/ # ", List.of());
 
     /** Debian's {@code u-boot-qemu}. */
     static final Path UBOOT_BIN = Path.of("/usr/lib/u-boot/qemu_arm64/u-boot.bin");
     /** Debian's {@code qemu-efi-aarch64}. */
     static final Path AAVMF_CODE = Path.of("/usr/share/AAVMF/AAVMF_CODE.fd");
+    /** Where {@code scripts/linux-guest.sh} leaves the kernel and the initramfs. */
+    static final Path LINUX_DIR = Path.of(System.getProperty("user.home"), ".cache", "virtflash", "linux-guest");
 
     /** Wait for {@code text} on the console, then type {@code keys}. */
     record Step(String text, String keys) {
@@ -60,12 +68,24 @@ enum Firmware {
 
     /** The image this firmware boots from. */
     Path image() {
-        return this == UBOOT ? UBOOT_BIN : AAVMF_CODE;
+        return this == UBOOT ? UBOOT_BIN : this == EDK2 ? AAVMF_CODE : LINUX_DIR.resolve("Image");
+    }
+
+    /** How the boot is set up, for the table's title. */
+    String setup() {
+        switch (this) {
+            case UBOOT:
+                return "-bios u-boot.bin, empty flash1, a key at \"Hit any key\"";
+            case EDK2:
+                return "AAVMF_CODE.fd read-only in flash0, a built store in flash1, Enter and a key";
+            default:
+                return "Debian's arm64 kernel, -kernel -initrd busybox -append console=ttyAMA0, empty flash1";
+        }
     }
 
     /** The command that powers the machine off from the prompt. */
     String powerOff() {
-        return this == UBOOT ? "poweroff\r" : "reset -s\r";
+        return this == UBOOT ? "poweroff\r" : this == EDK2 ? "reset -s\r" : "poweroff -f\r";
     }
 
     /**
@@ -78,6 +98,11 @@ enum Firmware {
         String bank1 = "if=pflash,unit=1,format=raw,file=" + flash1;
         if (this == UBOOT) {
             return concat(common, List.of("-bios", UBOOT_BIN.toString(), "-drive", bank1));
+        }
+        if (this == LINUX) {
+            return concat(common, List.of("-smp", "1", "-no-reboot", "-kernel", image().toString(), "-initrd",
+                    LINUX_DIR.resolve("initramfs.cpio.gz").toString(), "-append", "console=ttyAMA0", "-drive",
+                    bank1));
         }
         return concat(common, List.of("-drive", "if=pflash,unit=0,format=raw,readonly=on,file=" + AAVMF_CODE,
                 "-drive", bank1));
@@ -94,6 +119,6 @@ enum Firmware {
                 return f;
             }
         }
-        throw new IllegalArgumentException("--firmware " + label + ": expected uboot or edk2");
+        throw new IllegalArgumentException("--firmware " + label + ": expected uboot, edk2 or linux");
     }
 }

@@ -65,8 +65,7 @@ final class FirmwareBench {
     /** One firmware, ours against QEMU; false if a boot failed or a bank was not found. */
     boolean compare(Path work, Firmware firmware) throws IOException {
         out.printf(Locale.ROOT, "%nfirmware: %s to \"%s\" (%s)%n", firmware.title(), firmware.prompt().strip(),
-                firmware == Firmware.UBOOT ? "-bios u-boot.bin, empty flash1, a key at \"Hit any key\""
-                        : "AAVMF_CODE.fd read-only in flash0, a built store in flash1, Enter and a key");
+                firmware.setup());
         if (!Files.isReadable(firmware.image())) {
             out.printf(Locale.ROOT, "  not measured: %s is missing (scripts/setup.sh installs it)%n", firmware.image());
             return false;

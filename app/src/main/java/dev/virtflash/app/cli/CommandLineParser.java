@@ -22,7 +22,8 @@ import java.util.Set;
  * need rewriting to our one-line form anyway.
  *
  * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE]}, {@code -cpu cortex-a57}, {@code -m SIZE},
- * {@code -bios FILE}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
+ * {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING}, {@code -smp 1},
+ * {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
  * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting},
  * {@code -semihosting-config enable=on|off[,target=native|auto]}, {@code -accel tcg[,tb-size=MIB]}.
  * Ours: {@code --payload NAME}, {@code --rss-report[=table|json|none]}, {@code --timeout SECONDS}, {@code --help},
@@ -33,9 +34,9 @@ public final class CommandLineParser {
     private static final Set<String> SUBCOMMANDS = Set.of("img", "bench");
     /** QEMU options that take a value. */
     private static final Set<String> QEMU_WITH_VALUE = Set.of("M", "machine", "cpu", "m", "bios", "drive", "serial",
-            "display", "semihosting-config", "nic", "monitor", "accel");
+            "display", "semihosting-config", "nic", "monitor", "accel", "kernel", "initrd", "append", "smp");
     /** QEMU options that are flags. */
-    private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting");
+    private static final Set<String> QEMU_FLAGS = Set.of("nographic", "semihosting", "no-reboot");
 
     private final PayloadCatalog payloads;
 
@@ -110,6 +111,10 @@ public final class CommandLineParser {
         RssReportMode rssReport;
         Duration timeout;
         Path dumpDtb;
+        Path kernel;
+        Path initrd;
+        String append;
+        boolean noReboot;
         int tbSizeMiB = MachineConfig.DEFAULT_TB_SIZE_MIB;
     }
 
@@ -131,6 +136,14 @@ public final class CommandLineParser {
                 return "128M";
             case "bios":
                 return "u-boot.bin";
+            case "kernel":
+                return "Image";
+            case "initrd":
+                return "initrd.img";
+            case "append":
+                return "console=ttyAMA0";
+            case "smp":
+                return "1";
             case "drive":
                 return "if=pflash,unit=0,format=raw,file=flash0.img";
             case "serial":
@@ -149,6 +162,8 @@ public final class CommandLineParser {
     private static void flag(State s, String name) {
         if (name.equals("semihosting")) {
             s.semihosting = true;
+        } else if (name.equals("no-reboot")) {
+            s.noReboot = true;
         }
         // -nographic: there is no display anyway; the console is on stdio unless -serial says otherwise.
     }
@@ -170,6 +185,21 @@ public final class CommandLineParser {
                 break;
             case "-bios":
                 s.bios = Path.of(value);
+                break;
+            case "-kernel":
+                s.kernel = Path.of(value);
+                break;
+            case "-initrd":
+                s.initrd = Path.of(value);
+                break;
+            case "-append":
+                s.append = value;
+                break;
+            case "-smp":
+                if (!value.equals("1") && !value.equals("cpus=1")) {
+                    throw UsageException.badValue("-smp " + value + ": " + value + " CPUs, expected 1 (this board has"
+                            + " one core)");
+                }
                 break;
             case "-drive":
                 DriveSpec drive = OptionValues.drive(s.drives, value);
@@ -207,7 +237,23 @@ public final class CommandLineParser {
     private MachineConfig finish(State s) throws UsageException {
         Optional<DriveSpec> unit0 = Optional.ofNullable(s.drives.get(0));
         FirmwareSource firmware;
-        if (s.bios != null) {
+        if (s.kernel == null && (s.initrd != null || s.append != null)) {
+            throw UsageException.badValue((s.initrd != null ? "-initrd " + s.initrd : "-append " + s.append)
+                    + ": only allowed with -kernel (as QEMU)");
+        }
+        if (s.kernel != null) {
+            if (s.bios != null || unit0.isPresent() || s.payload != null) {
+                throw UsageException.badValue("-kernel " + s.kernel + " together with "
+                        + (s.bios != null ? "-bios" : unit0.isPresent() ? "-drive if=pflash,unit=0" : "--payload")
+                        + ": firmware would need fw_cfg to find the kernel, which this board has not; expected"
+                        + " -kernel alone (bank 1 may still have a drive)");
+            }
+            OptionValues.checkFile("-kernel", s.kernel, "a kernel Image");
+            if (s.initrd != null) {
+                OptionValues.checkFile("-initrd", s.initrd, "an initrd");
+            }
+            firmware = new FirmwareSource.Kernel(s.kernel, s.initrd, s.append);
+        } else if (s.bios != null) {
             if (unit0.isPresent()) {
                 throw UsageException.badValue("-bios " + s.bios + " and -drive if=pflash,unit=0 both give flash bank"
                         + " 0, expected one of them (QEMU: 'cannot use both options at once')");
@@ -240,7 +286,7 @@ public final class CommandLineParser {
         return new MachineConfig(s.ramSize, firmware, drives, s.serial != null ? s.serial : SerialSpec.STDIO,
                 s.semihosting || payloadRun,
                 s.rssReport != null ? s.rssReport : payloadRun ? RssReportMode.TABLE : RssReportMode.NONE,
-                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb), s.tbSizeMiB);
+                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb), s.tbSizeMiB, s.noReboot);
     }
 
 }

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /** What flash bank 0 starts with: the firmware the CPU runs from address 0. */
 public sealed interface FirmwareSource permits FirmwareSource.Bios, FirmwareSource.PflashImage,
-        FirmwareSource.Payload {
+        FirmwareSource.Payload, FirmwareSource.Kernel {
 
     /**
      * {@code -bios FILE}: the file is copied into bank 0's memory (at most 64 MiB; the rest reads zero), with no
@@ -31,6 +31,20 @@ public sealed interface FirmwareSource permits FirmwareSource.Bios, FirmwareSour
     record Payload(String name) implements FirmwareSource {
         public Payload {
             Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /**
+     * {@code -kernel FILE [-initrd FILE] [-append STRING]}: no firmware runs; the kernel starts from RAM as QEMU's
+     * {@code -kernel} starts it (see {@link dev.virtflash.virt.KernelBoot}); bank 0 stays empty (no fw_cfg here, so
+     * firmware could not find the kernel: {@code -kernel} with {@code -bios} or a unit 0 drive is refused).
+     *
+     * @param initrd null for none
+     * @param append null for none
+     */
+    record Kernel(Path kernel, Path initrd, String append) implements FirmwareSource {
+        public Kernel {
+            Objects.requireNonNull(kernel, "kernel");
         }
     }
 }

@@ -22,10 +22,11 @@ import java.util.Optional;
  * @param timeout     stop the guest after this long ({@code --timeout}), or none
  * @param dumpDtb     {@code -M virt,dumpdtb=FILE}: write the device tree there and exit without running
  * @param translationBufferMiB {@code -accel tcg,tb-size=N}: MiB of the CPU's translated-code buffer (default 4)
+ * @param noReboot    {@code -no-reboot}: a guest reset ends the run (exit code 0), as QEMU
  */
 public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpec> drives, SerialSpec serial,
                             boolean semihosting, RssReportMode rssReport, Optional<Duration> timeout,
-                            Optional<Path> dumpDtb, int translationBufferMiB) {
+                            Optional<Path> dumpDtb, int translationBufferMiB, boolean noReboot) {
 
     /** The machine type we emulate. */
     public static final String MACHINE = "virt";
@@ -60,7 +61,8 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     /** What a bare {@code virt} runs: the default payload, 128 MiB, stdio, semihosting, the report table. */
     public static MachineConfig defaults() {
         return new MachineConfig(DEFAULT_RAM_SIZE, new FirmwareSource.Payload(DEFAULT_PAYLOAD), List.of(),
-                SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty(), DEFAULT_TB_SIZE_MIB);
+                SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty(), DEFAULT_TB_SIZE_MIB,
+                false);
     }
 
     /** The drive of flash bank {@code unit}, if one was given. */

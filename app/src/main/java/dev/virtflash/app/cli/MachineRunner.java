@@ -5,6 +5,7 @@ import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cpu.CpuExit;
 import java.io.IOException;
@@ -70,7 +71,10 @@ public final class MachineRunner implements Main.MachineLauncher {
         } else if (firmware instanceof FirmwareSource.Payload) {
             fresh = payloadImages(((FirmwareSource.Payload) firmware).name(), drives);
             drives = fresh.drives();
+        } else if (firmware instanceof FirmwareSource.Kernel) {
+            builder.kernel(kernelBoot((FirmwareSource.Kernel) firmware));
         }
+        builder.noReboot(config.noReboot());
         for (DriveSpec d : drives) {
             builder.flashImage(d.unit(), d.file(), d.format(), d.readOnly());
         }
@@ -104,7 +108,7 @@ public final class MachineRunner implements Main.MachineLauncher {
                 out.flush();
                 serial.releaseTerminal();
                 boolean userQuit = quit.get() && exit instanceof CpuExit.Stopped;
-                boolean clean = exit instanceof CpuExit.PowerOff
+                boolean clean = exit instanceof CpuExit.PowerOff || exit instanceof CpuExit.Reset
                         || exit instanceof CpuExit.SemihostingExit && exit.suggestedExitCode() == 0;
                 if (userQuit) {
                     err.println("virt: terminated (Ctrl-A x)");
@@ -126,6 +130,21 @@ public final class MachineRunner implements Main.MachineLauncher {
                 }
                 return userQuit ? 0 : exit.suggestedExitCode();
             }
+        }
+    }
+
+    /** Reads the files of a {@code -kernel} boot (one-line errors naming the file). */
+    static KernelBoot kernelBoot(FirmwareSource.Kernel k) throws IOException {
+        byte[] kernel = read("-kernel", k.kernel());
+        byte[] initrd = k.initrd() == null ? null : read("-initrd", k.initrd());
+        return new KernelBoot(kernel, initrd, k.append());
+    }
+
+    private static byte[] read(String option, Path file) throws IOException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException(option + " " + file + ": cannot read it (" + e.getMessage() + ")", e);
         }
     }
 

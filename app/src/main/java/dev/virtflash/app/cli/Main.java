@@ -1,7 +1,9 @@
 package dev.virtflash.app.cli;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtDeviceTree;
+import dev.virtflash.virt.VirtMemoryMap;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -102,7 +104,17 @@ public final class Main {
 
     /** {@code -M virt,dumpdtb=FILE}: writes the device tree and exits, as QEMU. */
     private int dumpDtb(MachineConfig config, Path file) throws IOException {
-        byte[] blob = VirtDeviceTree.builder().ramSize(config.ramSize()).build().blob();
+        VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(config.ramSize());
+        if (config.firmware() instanceof FirmwareSource.Kernel k) {
+            // as QEMU: the tree handed to the kernel, with /chosen bootargs and the initrd's place
+            KernelBoot boot = MachineRunner.kernelBoot(k);
+            KernelBoot.Layout layout = boot.layout(VirtMemoryMap.RAM.base(), config.ramSize());
+            dt.bootargs(boot.commandLine());
+            if (boot.initrd() != null) {
+                dt.initrd(layout.initrdStart(), layout.initrdEnd());
+            }
+        }
+        byte[] blob = dt.build().blob();
         try {
             Files.write(file, blob);
         } catch (IOException e) {
@@ -126,6 +138,8 @@ public final class Main {
                 "  -cpu cortex-a57                  the CPU",
                 "  -m SIZE                          RAM, suffix B/K/M/G/T (default unit M; default 128M)",
                 "  -bios FILE                       firmware copied into flash bank 0 (not saved back)",
+                "  -kernel Image [-initrd FILE] [-append STRING]   boot a Linux arm64 Image as QEMU's -kernel",
+                "  -smp 1, -no-reboot               one CPU; a guest reset ends the run",
                 "  -drive if=pflash,unit=N,format=raw|qcow2,file=PATH[,readonly=on]",
                 "                                   image of flash bank N (0 or 1), 64 MiB",
                 "  -serial stdio|mon:stdio|file:PATH|null|none   the console (default stdio; on a terminal",

@@ -297,6 +297,13 @@ final class OptionValues {
         }
     }
 
+    /** A file an option names must exist and be a regular file. */
+    static void checkFile(String option, Path file, String what) throws UsageException {
+        if (!Files.isRegularFile(file)) {
+            throw UsageException.badValue(option + " " + file + ": no such file, expected " + what);
+        }
+    }
+
     static void checkBios(Path bios) throws UsageException {
         if (!Files.isRegularFile(bios)) {
             throw UsageException.badValue("-bios " + bios + ": no such file, expected a firmware image");

@@ -87,7 +87,7 @@ class BoardBenchTest {
 
     @Test
     void firmwareOptions() {
-        assertEquals(List.of(Firmware.UBOOT, Firmware.EDK2), BoardBench.parse(List.of()).firmware());
+        assertEquals(List.of(Firmware.UBOOT, Firmware.EDK2, Firmware.LINUX), BoardBench.parse(List.of()).firmware());
         BoardBench.Options o = BoardBench.parse(List.of("--no-payload", "--firmware", "edk2"));
         assertEquals(List.of(), o.kinds());
         assertEquals(List.of(Firmware.EDK2), o.firmware());

@@ -63,6 +63,24 @@ class CommandLineParserTest {
     }
 
     @Test
+    void kernelBootAsQemu() throws Exception {
+        Path kernel = sparse("Image", 4096);
+        Path initrd = sparse("initrd", 4096);
+        MachineConfig c = config("-M", "virt", "-cpu", "cortex-a57", "-smp", "1", "-no-reboot", "-kernel",
+                kernel.toString(), "-initrd", initrd.toString(), "-append", "console=ttyAMA0 rdinit=/bin/sh",
+                "-drive", "if=pflash,unit=1,format=raw,file=" + img1);
+        assertEquals(new FirmwareSource.Kernel(kernel, initrd, "console=ttyAMA0 rdinit=/bin/sh"), c.firmware());
+        assertTrue(c.noReboot());
+        assertFalse(c.semihosting());
+        assertEquals(RssReportMode.NONE, c.rssReport());
+        assertContains(error(1, "-append", "x"), "-append x: only allowed with -kernel");
+        assertContains(error(1, "-kernel", kernel.toString(), "-bios", kernel.toString()),
+                "-kernel " + kernel + " together with -bios", "fw_cfg");
+        assertContains(error(1, "-kernel", dir.resolve("none").toString()), "no such file, expected a kernel Image");
+        assertContains(error(1, "-smp", "2"), "-smp 2: 2 CPUs, expected 1");
+    }
+
+    @Test
     void noArgumentsRunsTheDefaultPayload() throws Exception {
         MachineConfig c = config();
         assertEquals(MachineConfig.defaults(), c);

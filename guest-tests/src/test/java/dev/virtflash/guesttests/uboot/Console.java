@@ -3,7 +3,7 @@ package dev.virtflash.guesttests.uboot;
 import dev.virtflash.testkit.TestMachine;
 
 /** A guest console a U-Boot script drives: our board in-process, or a QEMU or {@code virt} process. */
-interface Console {
+public interface Console {
 
     /** Waits for {@code text} after the previous match; returns the console from there through the match. */
     String await(String text);

@@ -17,7 +17,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * text goes to stdin. A wait that times out kills the process and fails with the console tail. {@link #close()}
  * kills it.
  */
-final class ProcessConsole implements Console, AutoCloseable {
+public final class ProcessConsole implements Console, AutoCloseable {
 
     private static final int TAIL = 2048;
 
@@ -28,7 +28,7 @@ final class ProcessConsole implements Console, AutoCloseable {
     private final Thread pump;
     private final Duration timeout;
 
-    ProcessConsole(String name, List<String> command, Duration timeout) throws IOException {
+    public ProcessConsole(String name, List<String> command, Duration timeout) throws IOException {
         this.name = name;
         this.timeout = timeout;
         this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -83,12 +83,12 @@ final class ProcessConsole implements Console, AutoCloseable {
     }
 
     /** Everything the log holds. */
-    String console() {
+    public String console() {
         return log.text();
     }
 
     /** Waits up to {@code limit} for the process to end by itself; its exit code, or -1 if it still runs. */
-    int waitFor(Duration limit) throws InterruptedException {
+    public int waitFor(Duration limit) throws InterruptedException {
         if (process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             pump.join(5_000);
             return process.exitValue();

@@ -16,17 +16,24 @@ import org.slf4j.LoggerFactory;
  * PSTATE mask bit; as on hardware, a VBAR of 0 is not refused.
  *
  * <p>Delivered: undefined instructions (ESR class 0x00), SVC (0x15) and BRK (0x3C), whose syndromes follow from the
- * instruction. Not delivered, ending the run with a report instead: instruction and data aborts (Unicorn does not
- * expose their syndrome or fault address), any exception while the target EL's VBAR is 0 (the guest set up no vector
- * table; a real CPU would loop through garbage), and any exception raised inside the vector table itself (a handler
- * that faults again would loop forever). Not modelled: AArch32, SError, PSTATE.PAN/SSBS/SVE details on entry,
- * routing to EL2/EL3 by HCR/SCR.
+ * instruction, and instruction and data aborts of the binding's own page-table walk (0x20/0x21, 0x24/0x25, with FAR;
+ * see {@link AddressTranslation}). Not delivered, ending the run with a report instead: any exception while the target
+ * EL's VBAR is 0 (the guest set up no vector table; a real CPU would loop through garbage), and any exception raised
+ * inside the vector table itself (a handler that faults again would loop forever). Not modelled in abort syndromes:
+ * ISV (QEMU sets it only for aborts taken to EL2), cache-maintenance (CM) and external-abort details. Not modelled:
+ * AArch32, SError, PSTATE.PAN/SSBS/SVE details on entry, routing to EL2/EL3 by HCR/SCR.
  */
 final class ExceptionEntry {
 
     static final int EC_UNKNOWN = 0x00;
     static final int EC_SVC64 = 0x15;
+    /** Instruction abort from a lower EL; +1 for the same EL. */
+    static final int EC_INSTRUCTION_ABORT_LOWER = 0x20;
+    /** Data abort from a lower EL; +1 for the same EL. */
+    static final int EC_DATA_ABORT_LOWER = 0x24;
     static final int EC_BRK64 = 0x3C;
+    /** ESR.ISS of a data abort: WnR, the access was a write. */
+    static final long ISS_WNR = 1L << 6;
     /** ESR.IL: the trapping instruction was 32 bits. */
     static final long ESR_IL = 1L << 25;
 
@@ -60,6 +67,27 @@ final class ExceptionEntry {
      * @return {@code null} if the guest's handler now runs, else the report that ends the run
      */
     static CpuExit enter(UnicornEngine engine, long pc, long instruction, int ec, long returnTo, String what) {
+        long iss = ec == EC_UNKNOWN ? 0 : (instruction >>> 5) & 0xFFFF;
+        return enter(engine, pc, instruction, ((long) ec << 26) | ESR_IL | iss, returnTo, null, what);
+    }
+
+    /**
+     * Enters the guest's handler for an instruction or data abort of the instruction at {@code pc}, as QEMU does for
+     * a stage-1 fault taken to EL1: ESR_EL1 = EC (abort from the same or a lower EL), IL, and for data aborts WnR and
+     * no instruction syndrome (ISV 0); the fault status code of the fault; FAR_EL1 = {@code far}; ELR_EL1 = pc.
+     *
+     * @return {@code null} if the guest's handler now runs, else the report that ends the run
+     */
+    static CpuExit enterAbort(UnicornEngine engine, long pc, long instruction, boolean fetch, boolean write,
+                              int faultStatus, long far, String what) {
+        int currentEl = (int) ((engine.pstate() >>> 2) & 3);
+        int ec = (fetch ? EC_INSTRUCTION_ABORT_LOWER : EC_DATA_ABORT_LOWER) + (currentEl >= 1 ? 1 : 0);
+        long syndrome = ((long) ec << 26) | ESR_IL | (write && !fetch ? ISS_WNR : 0) | (faultStatus & 0x3F);
+        return enter(engine, pc, instruction, syndrome, pc, far, what);
+    }
+
+    private static CpuExit enter(UnicornEngine engine, long pc, long instruction, long syndrome, long returnTo,
+                                 Long far, String what) {
         long pstate = engine.pstate();
         int currentEl = (int) ((pstate >>> 2) & 3);
         int targetEl = Math.max(currentEl, 1);
@@ -73,11 +101,16 @@ final class ExceptionEntry {
                     what + " inside the EL" + targetEl + " vector table at 0x" + Long.toHexString(vbar)
                             + "; not delivered again");
         }
-        long syndrome = ((long) ec << 26) | ESR_IL | (ec == EC_UNKNOWN ? 0 : (instruction >>> 5) & 0xFFFF);
         engine.esr(targetEl, syndrome);
+        if (far != null) {
+            engine.far(targetEl, far);
+        }
         long vector = take(engine, pstate, targetEl, vbar, 0, returnTo);
-        LOG.debug("{} at pc 0x{} taken to EL{} vector 0x{} (ESR 0x{})", what, Long.toHexString(pc), targetEl,
-                Long.toHexString(vector), Long.toHexString(syndrome));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} at pc 0x{} taken to EL{} vector 0x{} (ESR 0x{}{})", what, Long.toHexString(pc), targetEl,
+                    Long.toHexString(vector), Long.toHexString(syndrome),
+                    far == null ? "" : ", FAR 0x" + Long.toHexString(far));
+        }
         return null;
     }
 

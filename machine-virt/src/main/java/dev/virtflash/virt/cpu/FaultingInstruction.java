@@ -29,11 +29,19 @@ final class FaultingInstruction {
 
         /** The instruction word at {@code pc}, or -1. */
         long instruction(long pc);
+
+        /**
+         * Where virtual address {@code va} is in physical memory (Unicorn's memory hooks report physical addresses),
+         * or -1 if it does not translate.
+         */
+        default long physical(long va) {
+            return va;
+        }
     }
 
     /**
      * @param blockStart the PC Unicorn reports inside the hook
-     * @param address    the faulting data address
+     * @param address    the faulting data address (physical, as Unicorn's memory hooks give it)
      * @param store      whether the access was a store
      * @return the faulting instruction's address, or -1 if no instruction of the block matches
      */
@@ -65,6 +73,27 @@ final class FaultingInstruction {
     }
 
     private static boolean matches(Cpu cpu, long pc, int insn, long address, boolean store) {
+        DataAccess a = decode(cpu, pc, insn);
+        if (a == null || a.store() != store) {
+            return false;
+        }
+        // The access may cross into another page: look at the physical address of each end.
+        long first = cpu.physical(a.begin());
+        long last = cpu.physical(a.begin() + a.length() - 1);
+        return (first != -1 && Long.compareUnsigned(address - first, a.length()) < 0)
+                || (last != -1 && Long.compareUnsigned(last - address, a.length()) < 0);
+    }
+
+    /**
+     * The memory the instruction at {@code pc} accesses, computed from the current registers (as the instruction
+     * sees them when it faults), or null if it is not a decoded load, store or DC ZVA (or cannot be read).
+     */
+    static DataAccess decode(Cpu cpu, long pc) {
+        long word = cpu.instruction(pc);
+        return word < 0 ? null : decode(cpu, pc, (int) word);
+    }
+
+    private static DataAccess decode(Cpu cpu, long pc, int insn) {
         int rn = (insn >>> 5) & 31;
         boolean simd = (insn & (1 << 26)) != 0;
         int size = insn >>> 30;
@@ -134,9 +163,21 @@ final class FaultingInstruction {
             isStore = (insn & (1 << 22)) == 0;
             begin = cpu.base(rn);
             length = 64;
+        } else if ((insn & 0xFFFF_FFE0) == DC_ZVA) {
+            // DC ZVA, Xt: zeroes the aligned block holding Xt (a store, for faults)
+            isStore = true;
+            length = UnicornCpu.DC_ZVA_BLOCK_BYTES;
+            begin = cpu.index(insn & 31) & -length;
         } else {
-            return false;
+            return null;
         }
-        return isStore == store && Long.compareUnsigned(address - begin, length) < 0;
+        return new DataAccess(begin, length, isStore);
+    }
+
+    /** DC ZVA, X0: SYS #3, C7, C4, #1, X0. */
+    static final int DC_ZVA = 0xD50B_7420;
+
+    /** The bytes a load or store touches: {@code [begin, begin + length)}. */
+    record DataAccess(long begin, long length, boolean store) {
     }
 }

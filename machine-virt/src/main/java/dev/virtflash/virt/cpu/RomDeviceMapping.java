@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  *   still arrive at the same write-protect hook and nowhere else; reads (and instruction fetches, allowed by the
  *   fetch-protect hook) go to {@link RomDeviceRegion#read}.</li>
  * </ul>
- * The guest's own addresses for the device are not mapped at all: in virtual-TLB mode a {@code UC_HOOK_TLB_FILL}
- * hook bounded to them points each page at the view of the current mode.
+ * The guest's own addresses for the device are not mapped at all: in virtual-TLB mode the CPU's TLB-fill hook
+ * ({@link AddressTranslation}) walks the guest's page tables and hands every page whose physical address is the
+ * device's to {@link #fill}, which points it at the view of the current mode.
  *
  * <p><b>Pages that hold no data</b> (in array mode) are not pointed at the array view: a guest read there would fault
  * the page into the host's memory, and on a kernel without a shared zero page that allocates it, so a guest reading an
@@ -57,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * per byte while it performs the store byte by byte. The full-size report goes to the device (which splits it as
  * its bus would); the byte echoes are recognised and dropped.
  *
- * <p>Side effect: the two views are visible to the guest at their physical alias addresses (identity-mapped like
- * everything else). No board places anything there, and no guest looks there.
+ * <p>The two views live at physical alias addresses above the A57's 44-bit physical range, so no guest translation
+ * (MMU on or off) can reach them; the binding itself reaches them through the engine's physical window when it drops
+ * translated code.
  */
 final class RomDeviceMapping {
 
@@ -118,12 +120,10 @@ final class RomDeviceMapping {
         this.zeroView = commandView + ALIAS_STRIDE - ZERO_PAGE;
         this.faults = faults;
         UnicornLibrary.MmioRead read = (uc, offset, size, userData) -> commandRead(offset, size);
-        UnicornLibrary.TlbFill fill = (uc, vaddr, type, result, userData) -> fill(vaddr, type, result);
         engine.mapPointer(arrayView, mappedSize, UnicornLibrary.UC_PROT_ALL, region.memory().address());
         engine.protect(arrayView, mappedSize, UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC);
         engine.mapMmio(commandView, mappedSize, read, null);
         engine.map(zeroView, ZERO_PAGE, ZERO_FILL_PERMS);
-        engine.hookTlbFill(fill, base, base + mappedSize - 1);
         this.commandMode = !region.romd();
     }
 
@@ -166,7 +166,12 @@ final class RomDeviceMapping {
         return drops;
     }
 
-    private boolean fill(long vaddr, int type, long result) {
+    /**
+     * Fills the TLB entry {@code result} for the device page at guest <em>physical</em> address {@code vaddr} (the
+     * page-table walker's output, see {@link AddressTranslation}): the page of the current mode's view, with the
+     * view's permissions (the caller restricts them to the page table's).
+     */
+    boolean fill(long vaddr, int type, long result) {
         try {
             long offset = vaddr - base;
             long paddr = (commandMode ? commandView : arrayView) + offset;

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * level Unicorn resets the A57 to (EL1h with D, A, I, F masked: PSTATE 0x400003c5 on 2.1.1), with no
  * register set up.
  *
+ * <p>Addresses are translated through the guest's own page tables ({@link AddressTranslation}, on every TLB miss);
+ * a translation, access-flag or permission fault is taken into the guest's vector table as an instruction or data
+ * abort ({@link AbortDelivery}).
+ *
  * <p>{@link #run()} executes until something ends the run and says what, as a {@link CpuExit}: a semihosting exit,
  * a PSCI power-off or reset, a guest access to nothing, an exception the guest cannot take, a time limit, a stop
  * request, or a host-side error. Nothing the guest does ends in an exception out of {@code run}.
@@ -65,9 +69,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * 10.9 s vs 11.0 s) and 55 % slower with 2 MiB; 2 MiB is enough for payloads and U-Boot.
      */
     public static final int DEFAULT_TRANSLATION_BUFFER_MIB = 4;
-
-    /** The {@code until} address handed to uc_emu_start: one no instruction can be at (not 4-byte aligned). */
-    private static final long NEVER_REACHED = 0xFFFF_FFFF_FFFF_FFFEL;
 
     // Exception indexes as Unicorn 2.1.1 hands them to UC_HOOK_INTR (QEMU target/arm/cpu.h).
     static final int EXCP_UDEF = 1;
@@ -111,6 +112,14 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
     static final long ICACHE_LINE_BYTES = 64;
 
+    /** TLB maintenance is SYS with CRn 8; op1 0 and an odd op2 are the EL1 invalidations by VA. */
+    private static final int TLBI_CRN = 8;
+    /** CRn of the MSRs that may change translation: SCTLR_EL1 (C1) and TTBR0/TTBR1/TCR_EL1 (C2). */
+    private static final int MMU_CRN_SCTLR = 1;
+    private static final int MMU_CRN_TRANSLATION = 2;
+    /** CRn of the generic-timer registers. */
+    private static final int TIMER_CRN = 14;
+
     /** WFI: 0xD503207F. */
     static final int WFI = 0xD503_207F;
     /** Where the MSR hook finds the fields of {@code uc_arm64_cp_reg}. */
@@ -127,6 +136,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final List<RomDeviceMapping> roms = new ArrayList<>();
     private final List<AddressSpace.Mapping> mapped = new ArrayList<>();
     private final RomDeviceMapping.Faults faults;
+    private final AddressTranslation translation;
     private final FaultingInstruction.Cpu faultingCpu = new FaultingInstruction.Cpu() {
         @Override
         public long base(int n) {
@@ -142,6 +152,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         public long instruction(long pc) {
             return instructionAt(pc);
         }
+
+        @Override
+        public long physical(long va) {
+            return translation.physical(va);
+        }
     };
     private final long pageSize;
     private final long initialPstate;
@@ -154,6 +169,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private boolean inEngine;
     private long interruptsTaken;
     private long systemInstructions;
+    private long tlbFlushesByVa;
     /** An IC IALLU(IS) asked to drop every translation at the next stop (CPU thread only). */
     private boolean flushTranslations;
     private long waitsForInterrupt;
@@ -177,9 +193,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
         try {
+            engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
             if (wiring != null) {
                 this.timer = new GenericTimerBinding(engine, wiring.timers());
-                engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
                 this.alarm = new DeadlineAlarm("virtflash-cpu-deadline", this::deadlinePassed);
             } else {
                 this.timer = null;
@@ -197,8 +213,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     UnicornCpu.this.hostError(message, cause);
                 }
             };
-            // Before any ROM device adds its own TLB-fill hook: this one answers every other address.
-            engine.hookTlbFill((uc, vaddr, type, result, userData) -> identityFill(vaddr, result), 1, 0);
+            this.translation = new AddressTranslation(engine, roms, mapped, faults);
             engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
             engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
             engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
@@ -351,36 +366,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
-    /**
-     * The TLB fill of every page outside ROM devices: identity-mapped with all permissions (Unicorn then checks the
-     * region's own permissions). Without this hook, Unicorn's virtual TLB gives a page only the permission of the
-     * access that missed, so a page that is read and written in turn (the stack, any data) misses the TLB on every
-     * change of direction, and each store miss then takes Unicorn's slow path for dirty tracking (measured: a quarter
-     * of AAVMF's boot time in {@code tlb_set_dirty} and TLB refills). ROM devices are left to their own hooks.
-     */
-    private boolean identityFill(long vaddr, long result) {
-        try {
-            if (!roms.isEmpty() && rom(vaddr) != null) {
-                return false;
-            }
-            com.sun.jna.Pointer entry = new com.sun.jna.Pointer(result);
-            entry.setLong(TLB_ENTRY_PADDR_OFFSET, vaddr);
-            entry.setInt(TLB_ENTRY_PERMS_OFFSET, UC_PROT_ALL);
-            return true;
-        } catch (Throwable t) {
-            hostError("TLB fill at 0x" + Long.toHexString(vaddr) + " failed: " + t, t);
-            return false;
-        }
-    }
-
     /** The ROM device at guest address {@code address}, or null. */
     private RomDeviceMapping rom(long address) {
-        for (RomDeviceMapping r : roms) {
-            if (r.contains(address)) {
-                return r;
-            }
-        }
-        return null;
+        return translation.rom(address);
     }
 
     /** The ROM device one of whose views holds physical address {@code physical}, or null. */
@@ -465,6 +453,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             // Requests made before this point are answered by the state checks below; a request made after it
             // stops the next run at its first block.
             stopper.clear();
+            translation.registersChanged();
             if (flushTranslations) {
                 flushTranslations = false;
                 engine.flushTranslations();
@@ -481,10 +470,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 serviceInterrupts();
             }
             inEngine = true;
+            translation.enterGuest();
             int err;
             try {
-                err = engine.start(engine.pc(), NEVER_REACHED);
+                err = engine.start(engine.pc(), AddressTranslation.RUN_UNTIL);
             } finally {
+                translation.leaveGuest();
                 inEngine = false;
             }
             boolean requested = stopper.requested();
@@ -495,6 +486,15 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 return exit;
             }
             long pc = engine.pc();
+            AddressTranslation.Abort abort = err == UC_ERR_EXCEPTION ? translation.takeAbort() : null;
+            if (abort != null) {
+                CpuExit refused = AbortDelivery.deliver(engine, faultingCpu, abort, pc);
+                if (refused != null) {
+                    LOG.debug("run ended: {}", refused.describe());
+                    return refused;
+                }
+                continue;
+            }
             if (err != UC_ERR_OK) {
                 return new CpuExit.HostError(String.format("Unicorn stopped at pc 0x%x: %s (uc_err %d)", pc,
                         uc_strerror(err), err), null);
@@ -655,16 +655,31 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         try {
             systemInstructions++;
             com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
-            if (p.getInt(CP_CRN) != CACHE_CRN) {
+            int crn = p.getInt(CP_CRN);
+            if (crn == TLBI_CRN) {
+                if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
+                    // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
+                    // not the guest's whole page (4, 16 or 64 KiB); with no per-page flush in its API, drop all.
+                    engine.flushTlb();
+                    tlbFlushesByVa++;
+                }
+                return 0;
+            }
+            if (crn != CACHE_CRN) {
                 return 0;
             }
             int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
             if (key == DC_ZVA) {
-                long block = p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES;
-                engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                // By physical address: the operand is virtual, and the page may not even be executable.
+                long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
+                if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
+                    engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                }
             } else if (key == IC_IVAU) {
-                long line = p.getLong(CP_VAL) & -ICACHE_LINE_BYTES;
-                engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
+                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
+                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                }
             } else if (key == IC_IALLU || key == IC_IALLUIS) {
                 flushTranslations = true;
                 stopper.request();
@@ -674,6 +689,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             hostError("handling a guest cache maintenance instruction failed: " + t, t);
             return 1;
         }
+    }
+
+    /** How many TLBI-by-VA instructions made the CPU drop its whole TLB (see {@link #onSys}). */
+    public long tlbFlushesByVa() {
+        return tlbFlushesByVa;
     }
 
     /** How many SYS instructions (cache and TLB maintenance) the guest executed. */
@@ -690,7 +710,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             int crn = p.getInt(CP_CRN);
             int crm = p.getInt(CP_CRM);
             int op2 = p.getInt(CP_OP2);
-            if (crn != 14) {
+            if (crn == MMU_CRN_SCTLR || crn == MMU_CRN_TRANSLATION) {
+                translation.registersChanged(); // SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 (and their neighbours)
+                return 0;
+            }
+            if (crn != TIMER_CRN || timer == null) {
                 return 0; // fast path: not a generic-timer register
             }
             if (!timer.write(op0, op1, crn, crm, op2, p.getLong(CP_VAL))) {
@@ -754,8 +778,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 if (insn == (Semihosting.HLT_SEMIHOSTING & 0xFFFF_FFFFL)) {
                     return semihosting.call(engine, pc, this::readGuest);
                 }
-                if (insn >= 0 && (((int) insn & EXC_MASK) == HVC || ((int) insn & EXC_MASK) == SMC)) {
-                    // An HVC/SMC that the CPU's configuration makes undefined: still a PSCI call, as in QEMU.
+                if (insn >= 0 && (((int) insn & EXC_MASK) == HVC || ((int) insn & EXC_MASK) == SMC)
+                        && exceptionLevel() > 0) {
+                    // An HVC/SMC that the CPU's configuration makes undefined: still a PSCI call, as in QEMU (at EL0
+                    // both are always undefined: the EL1 handler gets them, as from any user task).
                     engine.pc(pc + 4);
                     return Psci.call(engine, pc);
                 }
@@ -772,6 +798,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 return ExceptionEntry.enter(engine, pc, instructionAt(pc), ExceptionEntry.EC_BRK64, pc, "BRK");
             case EXCP_PREFETCH_ABORT:
             case EXCP_DATA_ABORT:
+                // Unicorn's own aborts (not the walker's, which come back as UC_ERR_EXCEPTION): it gives no syndrome.
                 return new CpuExit.GuestException(new GuestAddress(pc), instructionAt(pc),
                         (intno == EXCP_DATA_ABORT ? "data" : "instruction") + " abort; Unicorn does not expose "
                                 + "its syndrome, so it is not delivered to the guest");
@@ -789,21 +816,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         return (b[0] & 0xFFL) | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL) << 16 | (b[3] & 0xFFL) << 24;
     }
 
-    /**
-     * Reads guest memory as the guest sees it: ROM devices through their region (their guest addresses have no
-     * physical mapping of their own), everything else through Unicorn.
-     */
+    /** Reads guest memory at a virtual address, as the guest at its current exception level sees it. */
     private boolean readMemory(long address, byte[] dst) {
-        RomDeviceMapping rom = rom(address);
-        if (rom == null) {
-            return engine.read(address, dst);
-        }
-        long offset = address - rom.base();
-        if (offset > rom.region().size() - dst.length) {
-            return false;
-        }
-        rom.read(offset, dst);
-        return true;
+        return translation.readVirtual(address, dst);
     }
 
     private CpuExit readGuest(long address, byte[] dst, long pc) {
@@ -947,6 +962,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
         }
         engine.restoreContext(powerOnState);
+        // The context holds no TLB: drop the translations of the guest's page tables before it (MMU off) comes back.
+        engine.flushTlb();
+        translation.registersChanged();
         if (timer != null) {
             timer.invalidate();
         }

@@ -19,6 +19,21 @@ final class UnicornEngine implements AutoCloseable {
     private static final int[] SPSR_EL3 = {3, 6, 4, 0, 0};
     private static final int[] MIDR_EL1 = {3, 0, 0, 0, 0};
     private static final int[] SCR_EL3 = {3, 6, 1, 1, 0};
+    private static final int[] SCTLR_EL1 = {3, 0, 1, 0, 0};
+    private static final int[] TTBR0_EL1 = {3, 0, 2, 0, 0};
+    private static final int[] TTBR1_EL1 = {3, 0, 2, 0, 1};
+    private static final int[] TCR_EL1 = {3, 0, 2, 0, 2};
+
+    /**
+     * Virtual addresses from here up to 2^48 above it stand for the physical addresses [0, 2^48) while the binding
+     * drops translated code ({@link #removeTranslations}): Unicorn's TB_REMOVE_CACHE takes a virtual address and
+     * translates it as an instruction fetch through the TLB-fill hook, which maps this window one-to-one to physical
+     * addresses while {@link #inPhysicalWindow()}. No guest access can reach the window: with bit 56 set and bit 55
+     * clear its addresses are outside both translation ranges, and with TBI their top byte is cleaned before the TLB.
+     */
+    static final long PHYSICAL_WINDOW = 0x0100_0000_0000_0000L;
+    /** Size of the physical window (48-bit physical addresses). */
+    static final long PHYSICAL_WINDOW_SIZE = 1L << 48;
     /** SCR_EL3.RW: the next lower EL (EL2, or EL1 without EL2) is AArch64. */
     static final long SCR_RW = 1L << 10;
 
@@ -28,9 +43,16 @@ final class UnicornEngine implements AutoCloseable {
     private final List<Object> callbacks = new ArrayList<>();
     private final List<Long> contexts = new ArrayList<>();
     private boolean closed;
+    /** True while {@link #removeTranslations} runs: the TLB-fill hook then maps the physical window. */
+    private boolean physicalWindow;
 
     private UnicornEngine(long handle) {
         this.handle = handle;
+    }
+
+    /** {@link #openCortexA57(int)} with the default translation buffer. */
+    static UnicornEngine openCortexA57() {
+        return openCortexA57(UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB);
     }
 
     /**
@@ -154,6 +176,14 @@ final class UnicornEngine implements AutoCloseable {
         return reg(UC_ARM64_REG_ESR_EL0 + el);
     }
 
+    void far(int el, long value) {
+        reg(UC_ARM64_REG_FAR_EL0 + el, value);
+    }
+
+    long far(int el) {
+        return reg(UC_ARM64_REG_FAR_EL0 + el);
+    }
+
     long vbar(int el) {
         return reg(UC_ARM64_REG_VBAR_EL0 + el);
     }
@@ -178,6 +208,12 @@ final class UnicornEngine implements AutoCloseable {
 
     void scrEl3(long value) {
         sysReg(SCR_EL3, value);
+    }
+
+    /** The registers of the EL1&0 translation regime. */
+    PageTableWalker.Registers mmuRegisters() {
+        return new PageTableWalker.Registers(sysReg(SCTLR_EL1), sysReg(TCR_EL1), sysReg(TTBR0_EL1),
+                sysReg(TTBR1_EL1));
     }
 
     private static int[] spsrEncoding(int el) {
@@ -245,12 +281,27 @@ final class UnicornEngine implements AutoCloseable {
         return out[0];
     }
 
-    /** Drops code translated from guest addresses {@code [begin, end)}. */
+    /**
+     * Drops code translated from <em>physical</em> addresses {@code [begin, end)}, through the
+     * {@link #PHYSICAL_WINDOW} (so whatever the guest's page tables say). The TLB-fill hook must map the window while
+     * {@link #inPhysicalWindow()}; a range in MMIO drops nothing.
+     */
     void removeTranslations(long begin, long end) {
-        int err = uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, begin, end);
+        physicalWindow = true;
+        int err;
+        try {
+            err = uc_ctl(handle, CTL_WRITE_TB_REMOVE_CACHE, PHYSICAL_WINDOW + begin, PHYSICAL_WINDOW + end);
+        } finally {
+            physicalWindow = false;
+        }
         if (err != UC_ERR_OK) { // called for every DC ZVA and IC IVAU: no message unless it fails
             throw new UnicornException(String.format("uc_ctl(TB_REMOVE_CACHE, 0x%x, 0x%x)", begin, end), err);
         }
+    }
+
+    /** Whether {@link #removeTranslations} is running (then window addresses reach the TLB-fill hook). */
+    boolean inPhysicalWindow() {
+        return physicalWindow;
     }
 
     /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */

@@ -10,6 +10,11 @@
  * emulated here because Unicorn reports those instructions as exceptions. Undefined instructions, SVC and BRK are
  * taken into the guest's own vector table (Unicorn never enters it itself).
  *
+ * <p>Virtual memory: the one TLB-fill hook ({@code AddressTranslation}) walks the guest's stage-1 tables
+ * ({@code PageTableWalker}) on every TLB miss; ROM-device pages go on to their mapping's view; a walk that faults is
+ * delivered as an instruction or data abort with QEMU's ESR and FAR ({@code AbortDelivery}). Reads the binding makes
+ * by virtual address (PSCI, semihosting, SVC/BRK/WFI) translate first, and code is dropped by physical address.
+ *
  * <p>Interrupts, when the board connects an {@link dev.virtflash.virt.cpu.InterruptWiring}: guest writes to the EL1
  * timer registers are intercepted (MSR hook) and mirrored into Unicorn's own fields so that reads stay native
  * ({@code GenericTimerBinding}); at every precise stop the CPU takes an asserted, unmasked IRQ or FIQ into the guest's
@@ -24,11 +29,10 @@
  *   for long is looked at after every block for 64 stops, then at intervals of 50 us to 1 ms, so it may be taken up to
  *   1 ms after a long masked stretch ends.</li>
  *   <li>One core only; no SMP, no PSCI CPU_ON.</li>
- *   <li>Identity-mapped guests only: virtual-TLB mode (needed for firmware that turns the MMU on) treats every
- *   virtual address as physical, so page tables are ignored. U-Boot and EDK2 identity-map; a guest that does not
- *   (Linux) would need a {@code UC_HOOK_TLB_FILL} walker.</li>
- *   <li>Instruction and data aborts are not delivered to the guest (Unicorn does not expose their syndrome): they end
- *   the run with a report, as do exceptions while VBAR is 0 and exceptions inside the vector table.</li>
+ *   <li>Translation: stage 1 of EL1&amp;0 only (no stage 2, no EL2/EL3 regimes, no AArch32 descriptors), no memory
+ *   types (no alignment faults on Device memory), LDTR/STTR at EL1 checked with EL1's permissions.</li>
+ *   <li>Aborts Unicorn raises itself (not the walker's) are not delivered (no syndrome): they end the run with a
+ *   report, as do exceptions while VBAR is 0 and exceptions inside the vector table.</li>
  *   <li>No AArch32, no EL2/EL3 routing (HCR/SCR), no SError, no debug exceptions.</li>
  *   <li>Semihosting file, clock and heap operations are not emulated (the run ends naming the operation).</li>
  *   <li>MMIO accesses reach handlers in pieces of at most 4 bytes (Unicorn's MMIO path splits wider ones, low half
@@ -36,8 +40,8 @@
  *   splits them itself.</li>
  *   <li>The reported PC of a data access fault is found by decoding the faulting block (Unicorn gives the block
  *   start); the report says when no instruction matched.</li>
- *   <li>Each ROM device is also visible at two private physical alias addresses from 0xF000_0000_0000 up (its array
- *   and command views; see {@code RomDeviceMapping}); QEMU has nothing there.</li>
+ *   <li>Each ROM device has private physical alias addresses from 0xF000_0000_0000 up (its array and command views
+ *   and zero page; see {@code RomDeviceMapping}), above the 44-bit physical range no guest translation reaches.</li>
  *   <li>Precise stops rely on a private Unicorn 2.1 structure layout, checked at start-up; Apple arm64 hosts are not
  *   supported (varargs calling convention).</li>
  * </ul>

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * binutils ({@code aarch64-linux-gnu-as}, {@code -ld}, {@code -objcopy}, {@code -nm}) into a temporary folder. A
  * missing toolchain fails the test (scripts/setup.sh installs it); it never skips.
  */
-final class GuestProgram {
+public final class GuestProgram {
 
     private static final String[] INCLUDES = {"common.inc"};
 
@@ -31,7 +31,7 @@ final class GuestProgram {
     }
 
     /** Assembles and links {@code name}.S for {@code linkAddress}, working in {@code dir}. */
-    static GuestProgram build(String name, long linkAddress, Path dir) throws IOException, InterruptedException {
+    public static GuestProgram build(String name, long linkAddress, Path dir) throws IOException, InterruptedException {
         Path work = Files.createDirectories(dir.resolve(name + "-" + Long.toHexString(linkAddress)));
         for (String inc : INCLUDES) {
             copyResource(inc, work.resolve(inc));
@@ -56,7 +56,7 @@ final class GuestProgram {
         return new GuestProgram(Files.readAllBytes(bin), linkAddress, symbols);
     }
 
-    byte[] image() {
+    public byte[] image() {
         return image.clone();
     }
 
