@@ -97,7 +97,7 @@ mkdir -p "$root/target"
 rm -f "$virt_cds_archive"
 training="$(mktemp -d)"
 if ! java "${virt_jvm_flags[@]}" -XX:ArchiveClassesAtExit="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
-     -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.virt.cli.Main --rss-report=none \
+     -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.app.Virt --rss-report=none \
      >/dev/null 2>&1; then
   log "warning: the class-data archive run failed; ./virt starts without it"
   rm -f "$virt_cds_archive"

@@ -5,7 +5,7 @@
 #   + -XX:TieredStopAtLevel=1           84-85 MiB  (C1 only: no C2 compiler thread/arena; the guest runs in Unicorn,
 #                                                   the Java side is device callbacks, so C2 buys little; less CPU)
 #   + -Xms8m                            75 MiB     (the heap starts small instead of 1/64 of the host's memory)
-# Unicorn's translation buffer (-Dvirtflash.tcgBufferMiB, default 4) is resident in full: 16 MiB costs 12-14 MiB more.
+# Unicorn's translation buffer (virt -accel tcg,tb-size=N, default 4) is resident in full: 16 MiB costs 12-14 MiB more.
 virt_jvm_flags=(-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m)
 
 # A class-data archive of the classes a run loads, made by setup.sh after each build: U-Boot reaches its prompt in
@@ -16,6 +16,6 @@ virt_cds_flags=(-XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -Xlog:cd
 
 virt_classpath() {
   local jar
-  jar="$(ls "$root"/machine-virt/target/machine-virt-*.jar | head -n 1)"
-  echo "$jar:$(cat "$root/machine-virt/target/classpath.txt")"
+  jar="$(ls "$root"/app/target/app-*.jar | head -n 1)"
+  echo "$jar:$(cat "$root/app/target/classpath.txt")"
 }

@@ -2,9 +2,10 @@ package dev.virtflash.guesttests;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.block.image.Images;
+import dev.virtflash.hw.pflash.PflashCfi01;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -22,18 +23,14 @@ import java.util.concurrent.TimeUnit;
 public final class FlashImages {
 
     /** Every virt flash bank is exactly 64 MiB. */
-    public static final long BANK_SIZE = 64L << 20;
+    public static final long BANK_SIZE = PflashCfi01.VIRT_BANK_SIZE;
 
     private FlashImages() {
     }
 
     /** A sparse all-zero raw image of the bank size (an existing file is replaced). */
     public static Path blankRaw(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(BANK_SIZE);
-        }
-        return file;
+        return SparseImage.raw(file, BANK_SIZE);
     }
 
     /** A raw flash0 image: {@code payload} at offset 0, zero (sparse) up to the bank size. */
@@ -42,11 +39,7 @@ public final class FlashImages {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes does not fit a "
                     + BANK_SIZE + "-byte bank");
         }
-        Files.write(file, payload);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(BANK_SIZE);
-        }
-        return file;
+        return SparseImage.raw(file, BANK_SIZE, payload);
     }
 
     /** An empty qcow2 image of the bank size, made with {@code qemu-img create}. */

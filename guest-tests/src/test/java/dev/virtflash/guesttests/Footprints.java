@@ -2,8 +2,8 @@ package dev.virtflash.guesttests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.virtflash.virt.testing.FlashFootprint;
-import dev.virtflash.virt.testing.TestMachine;
+import dev.virtflash.testkit.FlashFootprint;
+import dev.virtflash.testkit.TestMachine;
 
 /**
  * The zero-touch oracle for firmware tests: each bank's pages present in {@code /proc/self/pagemap} are exactly the

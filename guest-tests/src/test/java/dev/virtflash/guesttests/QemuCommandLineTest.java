@@ -51,7 +51,7 @@ class QemuCommandLineTest {
     static List<String> virtCommand(List<String> options) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xss4m", "-cp", System.getProperty("java.class.path"),
-                "dev.virtflash.virt.cli.Main"));
+                "dev.virtflash.app.Virt"));
         cmd.addAll(options);
         return cmd;
     }

@@ -3,10 +3,10 @@ package dev.virtflash.guesttests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.virtflash.virt.testing.FlashImage;
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.TestMachine;
-import dev.virtflash.virt.testing.VirtBoardExtension;
+import dev.virtflash.testkit.FlashImage;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.TestMachine;
+import dev.virtflash.testkit.VirtBoardExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -51,11 +51,10 @@ final class BoardInterrupts implements InterruptWiring, GicV2.OutputListener {
     }
 
     /**
-     * The RTC's registers, telling the CPU after every write: a write may arm or move the alarm, whose deadline the
-     * CPU only looks at when it stops.
+     * The registers of {@code r}, telling the CPU after every write: a write may arm or move the alarm, whose deadline
+     * the CPU only looks at when it stops.
      */
-    MmioHandler rtcRegisters() {
-        Pl031 r = rtc;
+    MmioHandler rtcRegisters(Pl031 r) {
         return new MmioHandler() {
             @Override
             public long read(long offset, int size) {

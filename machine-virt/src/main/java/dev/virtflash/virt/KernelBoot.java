@@ -69,7 +69,7 @@ public final class KernelBoot {
         }
         long initrdEnd = initrdStart + (initrd == null ? 0 : initrd.length);
         long deviceTree = (initrdEnd + TWO_MIB - 1) & -TWO_MIB;
-        long needed = deviceTree + dev.virtflash.virt.fdt.VirtDeviceTree.BLOB_SIZE - ramBase;
+        long needed = deviceTree + VirtDeviceTree.BLOB_SIZE - ramBase;
         if (kernelEnd - ramBase > ramSize || needed > ramSize) {
             throw new IllegalArgumentException(String.format("-kernel: the kernel (%d bytes at 0x%x)%s and the device "
                             + "tree need %d bytes of RAM, -m gives %d", image.length, kernel,

@@ -1,12 +1,10 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
-import dev.virtflash.memory.MmioRegion;
-import dev.virtflash.memory.RamRegion;
+import dev.virtflash.memory.ResourceStack;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSink;
@@ -14,12 +12,9 @@ import dev.virtflash.virt.devices.ConsoleSource;
 import dev.virtflash.virt.devices.Pl011;
 import dev.virtflash.virt.devices.gic.GicV2;
 import dev.virtflash.virt.devices.rtc.Pl031;
-import dev.virtflash.virt.fdt.VirtDeviceTree;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -43,8 +38,10 @@ import org.slf4j.LoggerFactory;
 public final class VirtMachine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtMachine.class);
+    /** The largest translation buffer: 1 GiB, Unicorn's own default. */
+    public static final int MAX_TRANSLATION_BUFFER_MIB = 1024;
 
-    private final Deque<AutoCloseable> owned;
+    private final ResourceStack owned;
     private final PflashCfi01[] flash;
     private final BlockBackend[] images;
     private final HostMemory ram;
@@ -64,7 +61,7 @@ public final class VirtMachine implements AutoCloseable {
     /** Set by {@link #requestStop()} from any thread; ends {@link #run} also between two CPU runs (a reset). */
     private volatile boolean stopRequested;
 
-    private VirtMachine(Deque<AutoCloseable> owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
+    private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
                         Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
                         KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot, AddressSpace space,
                         UnicornCpu cpu) {
@@ -227,36 +224,12 @@ public final class VirtMachine implements AutoCloseable {
             return;
         }
         closed = true;
-        closeAll(owned);
+        owned.close();
     }
 
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("machine is closed");
-        }
-    }
-
-    private static void closeAll(Deque<AutoCloseable> owned) throws IOException {
-        Exception failure = null;
-        while (!owned.isEmpty()) {
-            try {
-                owned.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure instanceof IOException) {
-            throw (IOException) failure;
-        }
-        if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
-        }
-        if (failure != null) {
-            throw new IOException(failure);
         }
     }
 
@@ -272,6 +245,7 @@ public final class VirtMachine implements AutoCloseable {
         private ConsoleSink console = b -> { };
         private ConsoleSource input = ConsoleSource.none();
         private RandomGenerator random;
+        private int translationBufferMiB = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
 
         private Builder() {
         }
@@ -323,6 +297,21 @@ public final class VirtMachine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * MiB of the CPU's translated-code buffer (QEMU's {@code -accel tcg,tb-size=N}; default
+         * {@link UnicornCpu#DEFAULT_TRANSLATION_BUFFER_MIB}). It becomes resident in full once used: most of what a
+         * board costs. AAVMF boots as fast with 4 MiB as with 16, and 55 % slower with 2; payloads and U-Boot are fine
+         * with 2.
+         */
+        public Builder translationBufferMiB(int mib) {
+            if (mib < 1 || mib > MAX_TRANSLATION_BUFFER_MIB) {
+                throw new IllegalArgumentException("translation buffer of " + mib + " MiB, expected 1 to "
+                        + MAX_TRANSLATION_BUFFER_MIB);
+            }
+            this.translationBufferMiB = mib;
+            return this;
+        }
+
         /** The source of the device tree's random seeds (default: a fresh one per machine). */
         public Builder deviceTreeRandom(RandomGenerator random) {
             this.random = random;
@@ -339,26 +328,17 @@ public final class VirtMachine implements AutoCloseable {
                 throw new IllegalArgumentException("-bios cannot be used together with a pflash unit 0 image "
                         + imageFiles[0]);
             }
-            Deque<AutoCloseable> owned = new ArrayDeque<>();
+            ResourceStack owned = new ResourceStack();
             try {
-                BlockBackend[] images = new BlockBackend[2];
-                PflashCfi01[] banks = new PflashCfi01[2];
-                for (int unit = 0; unit < 2; unit++) {
-                    String name = unit == 0 ? "virt.flash0" : "virt.flash1";
-                    PflashCfi01.Builder bank = PflashCfi01.virtBank(name);
-                    if (imageFiles[unit] != null) {
-                        images[unit] = Images.open(imageFiles[unit], imageFormats[unit], imageReadOnly[unit]);
-                        owned.push(images[unit]);
-                        bank.backend(images[unit]).readOnly(imageReadOnly[unit]);
-                    }
-                    banks[unit] = bank.build();
-                    owned.push(banks[unit]);
+                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly, console,
+                        input);
+                AddressSpace.Builder map = AddressSpace.builder("system");
+                for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
+                    map.map(row.base(), row.device().create(row, a));
                 }
                 if (bios != null) {
-                    banks[0].loadBlob(bios);
+                    a.banks[0].loadBlob(bios);
                 }
-                HostMemory ram = HostMemory.allocateCpuWritable("mach-virt.ram", ramSize);
-                owned.push(ram);
                 VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(ramSize).psci(true);
                 if (random != null) {
                     dt.random(random);
@@ -372,45 +352,21 @@ public final class VirtMachine implements AutoCloseable {
                     }
                 }
                 byte[] blob = dt.build().blob();
-                loadRam(ram, blob, kernel, layout);
-                BoardInterrupts interrupts = new BoardInterrupts();
-                GicV2 gic = interrupts.gic();
-                Pl011 uart = new Pl011(console, input, gic.line(BoardInterrupts.irqOf(VirtMemoryMap.UART)));
-                Pl031 rtc = Pl031.withHostClock(gic.line(BoardInterrupts.irqOf(VirtMemoryMap.RTC)));
-                interrupts.devices(uart, rtc);
-                AddressSpace space = AddressSpace.builder("system")
-                        .map(VirtMemoryMap.FLASH0.base(), banks[0].region())
-                        .map(VirtMemoryMap.FLASH1.base(), banks[1].region())
-                        .map(VirtMemoryMap.GIC_DIST.base(), new MmioRegion("gic_dist", VirtMemoryMap.GIC_DIST.size(),
-                                gic.distributor()))
-                        .map(VirtMemoryMap.GIC_CPU.base(), new MmioRegion("gic_cpu", VirtMemoryMap.GIC_CPU.size(),
-                                gic.cpuInterface()))
-                        .map(VirtMemoryMap.UART.base(), new MmioRegion("pl011", VirtMemoryMap.UART.size(), uart))
-                        .map(VirtMemoryMap.RTC.base(), new MmioRegion("pl031", VirtMemoryMap.RTC.size(),
-                                interrupts.rtcRegisters()))
-                        .map(VirtMemoryMap.RAM.base(), new RamRegion("mach-virt.ram", ram))
-                        .build();
-                ConsoleSink out = console;
-                UnicornCpu cpu = UnicornCpu.create(space, bytes -> {
-                    for (byte b : bytes) {
-                        out.put(b & 0xFF);
-                    }
-                }, interrupts);
-                owned.push(cpu);
+                loadRam(a.ram, blob, kernel, layout);
+                BoardInterrupts interrupts = a.interrupts;
+                interrupts.devices(a.uart, a.rtc);
+                AddressSpace space = map.build();
+                UnicornCpu cpu = owned.push(UnicornCpu.create(space, console, interrupts, translationBufferMiB));
                 interrupts.cpu(cpu);
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());
                 if (kernel != null) {
                     startKernel(cpu, layout);
                 }
-                return new VirtMachine(owned, banks, images, ram, uart, interrupts, rtc, blob, bios, kernel, layout,
-                        noReboot, space, cpu);
+                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, bios, kernel,
+                        layout, noReboot, space, cpu);
             } catch (IOException | RuntimeException e) {
-                try {
-                    closeAll(owned);
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                owned.closeAfter(e);
                 throw e;
             }
         }

@@ -1,5 +1,6 @@
 package dev.virtflash.virt;
 
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressRange;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,8 +11,10 @@ import java.util.List;
  * The low memory map of QEMU's arm {@code virt} board ({@code base_memmap[]} and {@code a15irqmap[]} in QEMU's
  * {@code hw/arm/virt.c}, spec §3.2), as one table.
  *
- * <p>The table holds the whole low map for reference; {@link #placed()} says which entries this board puts into its
- * address space today (the two flash banks, RAM and the PL011). Everything else is absent: a guest access there hits
+ * <p>The table holds the whole low map for reference. An entry that names a {@link BoardDevice} is placed: the board
+ * assembles itself in one loop over {@link #placedEntries()} (creating the device, mapping its region, writing its
+ * device tree node), so {@link #placed()} is true to the code by construction. Today: the two flash banks, the GICv2
+ * distributor and CPU interface, the PL011, the PL031 and RAM. Everything else is absent: a guest access there hits
  * unassigned space, and the device tree has no node for it.
  *
  * <p>Deviations from QEMU's table, all deliberate:
@@ -32,60 +35,60 @@ import java.util.List;
 public enum VirtMemoryMap {
 
     /** pflash bank 0 ({@code -drive if=pflash,unit=0} or {@code -bios}): first half of {@code VIRT_FLASH}. */
-    FLASH0(0x0000_0000L, 0x0400_0000L, VirtMemoryMap.NO_SPI, true, "flash bank 0"),
+    FLASH0(0x0000_0000L, PflashCfi01.VIRT_BANK_SIZE, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 0"),
     /** pflash bank 1 ({@code -drive if=pflash,unit=1}): second half of {@code VIRT_FLASH}. */
-    FLASH1(0x0400_0000L, 0x0400_0000L, VirtMemoryMap.NO_SPI, true, "flash bank 1"),
+    FLASH1(0x0400_0000L, PflashCfi01.VIRT_BANK_SIZE, VirtMemoryMap.NO_SPI, BoardDevice.FLASH_BANK, "flash bank 1"),
     /** GIC distributor (v2 and v3). */
-    GIC_DIST(0x0800_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "GIC distributor"),
+    GIC_DIST(0x0800_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, BoardDevice.GIC_DISTRIBUTOR, "GIC distributor"),
     /** GICv2 CPU interface. */
-    GIC_CPU(0x0801_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "GICv2 CPU interface"),
+    GIC_CPU(0x0801_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, BoardDevice.GIC_CPU_INTERFACE, "GICv2 CPU interface"),
     /** GICv2m MSI frame; its SPIs start at 48 (64 of them). */
-    GIC_V2M(0x0802_0000L, 0x1000L, 48, false, "GICv2m MSI frame"),
+    GIC_V2M(0x0802_0000L, 0x1000L, 48, null, "GICv2m MSI frame"),
     /** GICv2 hypervisor interface (virtualization=on). */
-    GIC_HYP(0x0803_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "GICv2 hypervisor interface"),
+    GIC_HYP(0x0803_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, null, "GICv2 hypervisor interface"),
     /** GICv2 virtual CPU interface (virtualization=on). */
-    GIC_VCPU(0x0804_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "GICv2 virtual CPU interface"),
+    GIC_VCPU(0x0804_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, null, "GICv2 virtual CPU interface"),
     /** GICv3 ITS. */
-    GIC_ITS(0x0808_0000L, 0x2_0000L, VirtMemoryMap.NO_SPI, false, "GICv3 ITS"),
+    GIC_ITS(0x0808_0000L, 0x2_0000L, VirtMemoryMap.NO_SPI, null, "GICv3 ITS"),
     /** GICv3 redistributors (2 x 64 KiB per CPU, up to 123 CPUs). */
-    GIC_REDIST(0x080A_0000L, 0xF6_0000L, VirtMemoryMap.NO_SPI, false, "GICv3 redistributors"),
+    GIC_REDIST(0x080A_0000L, 0xF6_0000L, VirtMemoryMap.NO_SPI, null, "GICv3 redistributors"),
     /** PL011 UART0: the console, {@code /chosen/stdout-path}. */
-    UART(0x0900_0000L, 0x1000L, 1, true, "PL011 UART0"),
+    UART(0x0900_0000L, 0x1000L, 1, BoardDevice.UART, "PL011 UART0"),
     /** PL031 real-time clock. */
-    RTC(0x0901_0000L, 0x1000L, 2, false, "PL031 RTC"),
+    RTC(0x0901_0000L, 0x1000L, 2, BoardDevice.RTC, "PL031 RTC"),
     /** fw_cfg: data at +0, selector at +8, DMA at +16. */
-    FW_CFG(0x0902_0000L, 0x18L, VirtMemoryMap.NO_SPI, false, "fw_cfg"),
+    FW_CFG(0x0902_0000L, 0x18L, VirtMemoryMap.NO_SPI, null, "fw_cfg"),
     /** PL061 GPIO (power button; without ACPI). */
-    GPIO(0x0903_0000L, 0x1000L, 7, false, "PL061 GPIO"),
+    GPIO(0x0903_0000L, 0x1000L, 7, null, "PL061 GPIO"),
     /** UART1: the secure UART with secure=on, else a second {@code -serial}. */
-    SECURE_UART(0x0904_0000L, 0x1000L, 8, false, "PL011 UART1 / secure UART"),
+    SECURE_UART(0x0904_0000L, 0x1000L, 8, null, "PL011 UART1 / secure UART"),
     /** SMMUv3; its SPIs start at 74. */
-    SMMU(0x0905_0000L, 0x2_0000L, 74, false, "SMMUv3"),
+    SMMU(0x0905_0000L, 0x2_0000L, 74, null, "SMMUv3"),
     /** ACPI memory hot-plug I/O ({@code MEMORY_HOTPLUG_IO_LEN}). */
-    PCDIMM_ACPI(0x0907_0000L, 0x18L, VirtMemoryMap.NO_SPI, false, "ACPI memory hotplug"),
+    PCDIMM_ACPI(0x0907_0000L, 0x18L, VirtMemoryMap.NO_SPI, null, "ACPI memory hotplug"),
     /** ACPI generic event device ({@code ACPI_GED_EVT_SEL_LEN}). */
-    ACPI_GED(0x0908_0000L, 0x4L, 9, false, "ACPI GED"),
+    ACPI_GED(0x0908_0000L, 0x4L, 9, null, "ACPI GED"),
     /** ACPI NVDIMM I/O ({@code NVDIMM_ACPI_IO_LEN}). */
-    NVDIMM_ACPI(0x0909_0000L, 0x4L, VirtMemoryMap.NO_SPI, false, "ACPI NVDIMM"),
+    NVDIMM_ACPI(0x0909_0000L, 0x4L, VirtMemoryMap.NO_SPI, null, "ACPI NVDIMM"),
     /** Stolen-time structures (KVM). */
-    PVTIME(0x090A_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "PV time"),
+    PVTIME(0x090A_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, null, "PV time"),
     /** Secure PL061 GPIO (power-off and reboot for TF-A). */
-    SECURE_GPIO(0x090B_0000L, 0x1000L, VirtMemoryMap.NO_SPI, false, "secure PL061 GPIO"),
+    SECURE_GPIO(0x090B_0000L, 0x1000L, VirtMemoryMap.NO_SPI, null, "secure PL061 GPIO"),
     /** 32 virtio-mmio transports of 0x200 bytes; transport n uses SPI 16 + n. */
-    VIRTIO_MMIO(0x0A00_0000L, VirtMemoryMap.VIRTIO_TRANSPORTS * VirtMemoryMap.VIRTIO_TRANSPORT_SIZE, 16, false,
+    VIRTIO_MMIO(0x0A00_0000L, VirtMemoryMap.VIRTIO_TRANSPORTS * VirtMemoryMap.VIRTIO_TRANSPORT_SIZE, 16, null,
             "virtio-mmio transports"),
     /** Dynamic sysbus devices; SPIs from 112. */
-    PLATFORM_BUS(0x0C00_0000L, 0x200_0000L, 112, false, "platform bus"),
+    PLATFORM_BUS(0x0C00_0000L, 0x200_0000L, 112, null, "platform bus"),
     /** Secure-only RAM (secure=on). */
-    SECURE_MEM(0x0E00_0000L, 0x100_0000L, VirtMemoryMap.NO_SPI, false, "secure RAM"),
+    SECURE_MEM(0x0E00_0000L, 0x100_0000L, VirtMemoryMap.NO_SPI, null, "secure RAM"),
     /** PCIe 32-bit MMIO window; INTA..INTD are SPIs 3 to 6. */
-    PCIE_MMIO(0x1000_0000L, 0x2EFF_0000L, 3, false, "PCIe MMIO"),
+    PCIE_MMIO(0x1000_0000L, 0x2EFF_0000L, 3, null, "PCIe MMIO"),
     /** PCIe I/O port window. */
-    PCIE_PIO(0x3EFF_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, false, "PCIe PIO"),
+    PCIE_PIO(0x3EFF_0000L, 0x1_0000L, VirtMemoryMap.NO_SPI, null, "PCIe PIO"),
     /** Low PCIe ECAM (only when high ECAM is off). */
-    PCIE_ECAM(0x3F00_0000L, 0x100_0000L, VirtMemoryMap.NO_SPI, false, "PCIe ECAM (low)"),
+    PCIE_ECAM(0x3F00_0000L, 0x100_0000L, VirtMemoryMap.NO_SPI, null, "PCIe ECAM (low)"),
     /** RAM: the board maps {@code -m} bytes from here; the size is the low map's limit, 255 GiB. */
-    RAM(0x4000_0000L, 255L << 30, VirtMemoryMap.NO_SPI, true, "RAM");
+    RAM(0x4000_0000L, 255L << 30, VirtMemoryMap.NO_SPI, BoardDevice.RAM, "RAM");
 
     /** {@link #spi()} of an entry without an interrupt. */
     public static final int NO_SPI = -1;
@@ -103,14 +106,14 @@ public enum VirtMemoryMap {
     private final long base;
     private final long size;
     private final int spi;
-    private final boolean placed;
+    private final BoardDevice device;
     private final String description;
 
-    VirtMemoryMap(long base, long size, int spi, boolean placed, String description) {
+    VirtMemoryMap(long base, long size, int spi, BoardDevice device, String description) {
         this.base = base;
         this.size = size;
         this.spi = spi;
-        this.placed = placed;
+        this.device = device;
         this.description = description;
     }
 
@@ -134,9 +137,14 @@ public enum VirtMemoryMap {
         return spi;
     }
 
-    /** Whether this board places the entry in its address space today. */
+    /** Whether this board places the entry in its address space: whether the row names a device. */
     public boolean placed() {
-        return placed;
+        return device != null;
+    }
+
+    /** The device the board puts here, or null. */
+    BoardDevice device() {
+        return device;
     }
 
     /** A human name, as in spec §3.2. */
@@ -148,7 +156,7 @@ public enum VirtMemoryMap {
     public static List<VirtMemoryMap> placedEntries() {
         List<VirtMemoryMap> out = new ArrayList<>();
         for (VirtMemoryMap e : values()) {
-            if (e.placed) {
+            if (e.device != null) {
                 out.add(e);
             }
         }

@@ -2,7 +2,7 @@ package dev.virtflash.virt;
 
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
-import dev.virtflash.virt.cli.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.ConsoleSource;
 import java.io.ByteArrayOutputStream;

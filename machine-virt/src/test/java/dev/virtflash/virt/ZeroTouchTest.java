@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
-import dev.virtflash.virt.cli.PayloadCatalog;
+import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.devices.ConsoleSource;
 import java.util.HashMap;
 import java.util.List;

@@ -36,7 +36,6 @@ public final class HostMemory implements AutoCloseable {
     private static final long PAGE = Libc.PAGE_SIZE;
     private static final boolean HOST_LE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final int ZERO_CHUNK = 64 * 1024;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
     private final String name;
     private final long size;
@@ -277,7 +276,7 @@ public final class HostMemory implements AutoCloseable {
             if (written.get(at / PAGE)) {
                 dst.put(pointer.getByteBuffer(at, n));
             } else {
-                dst.put(ZEROS.duplicate().limit(n));
+                dst.put(Zeros.of(n));
             }
             at = end;
         }
@@ -332,7 +331,7 @@ public final class HostMemory implements AutoCloseable {
     private boolean pageIsZero(long offset, long length) {
         for (long done = 0; done < length; ) {
             int n = (int) Math.min(ZERO_CHUNK, length - done);
-            if (pointer.getByteBuffer(offset + done, n).mismatch(ZEROS.duplicate().limit(n)) != -1) {
+            if (!Zeros.isZero(pointer.getByteBuffer(offset + done, n), 0, n)) {
                 return false;
             }
             done += n;

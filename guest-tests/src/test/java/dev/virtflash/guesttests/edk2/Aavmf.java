@@ -1,7 +1,8 @@
 package dev.virtflash.guesttests.edk2;
 
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.TestMachine;
+import dev.virtflash.testkit.MachineSetup;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.TestMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ final class Aavmf {
     }
 
     /** A setup on our board: AAVMF_CODE.fd read-only in bank 0, {@code vars} writable in bank 1. */
-    static TestMachine.Setup machine(TestBoard board, Path vars) {
+    static MachineSetup machine(TestBoard board, Path vars) {
         return board.machine().name("aavmf").flash(0, CODE, "raw", true).flash(1, vars, "raw", false)
                 .awaitTimeout(TIMEOUT);
     }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.guesttests.Footprints;
-import dev.virtflash.virt.testing.FlashImage;
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.FlashFootprint;
-import dev.virtflash.virt.testing.TestMachine;
-import dev.virtflash.virt.testing.VirtBoardExtension;
+import dev.virtflash.testkit.FlashImage;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.FlashFootprint;
+import dev.virtflash.testkit.TestMachine;
+import dev.virtflash.testkit.VirtBoardExtension;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

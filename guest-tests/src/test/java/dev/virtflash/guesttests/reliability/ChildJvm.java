@@ -9,14 +9,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A second JVM running a main of module machine-virt on this test's class path, its stdout and stderr going to files
+ * A second JVM running a main of module app on this test's class path, its stdout and stderr going to files
  * (so whatever it wrote before dying is kept by the kernel, whatever the parent was doing). Started lean: client
- * compiler only, serial GC, small heap, a 4 MiB translation buffer.
+ * compiler only, serial GC, small heap (the board's default 4 MiB translation buffer).
  */
 final class ChildJvm implements AutoCloseable {
 
     private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-Xmx128m", "-XX:-UsePerfData", "-Dvirtflash.tcgBufferMiB=4");
+            "-Xmx128m", "-XX:-UsePerfData");
 
     private final Process process;
     private final Path stdout;

@@ -21,7 +21,7 @@ class DensityTest {
 
     @Test
     void sixteenBoardsAtOnceAllPass() throws Exception {
-        try (ChildJvm density = ChildJvm.start("dev.virtflash.virt.reliability.Density",
+        try (ChildJvm density = ChildJvm.start("dev.virtflash.app.reliability.Density",
                 List.of("--sweep", "2,16", "--boards", "16"), dir, "density")) {
             int rc = density.waitFor(300);
             String out = density.output();

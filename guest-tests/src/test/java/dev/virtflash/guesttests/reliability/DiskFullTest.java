@@ -57,7 +57,7 @@ class DiskFullTest {
                 FlashImages.blankQcow2(image);
             }
             fs.fillLeaving(96);
-            try (ChildJvm cli = ChildJvm.start("dev.virtflash.virt.cli.Main", List.of("--payload", "persist-write",
+            try (ChildJvm cli = ChildJvm.start("dev.virtflash.app.Virt", List.of("--payload", "persist-write",
                     "-drive", "if=pflash,unit=1,format=" + format + ",file=" + image, "-nographic",
                     "--rss-report=none"), dir, "cli")) {
                 rc = cli.waitFor(120);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.virtflash.guesttests.FlashImages;
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -62,7 +62,7 @@ class KillSafetyTest {
         for (int k = 0; k < KILLS; k++) {
             String what = format + " kill " + k;
             List<String> lines;
-            try (ChildJvm child = ChildJvm.start("dev.virtflash.virt.reliability.PayloadMain",
+            try (ChildJvm child = ChildJvm.start("dev.virtflash.app.reliability.PayloadMain",
                     List.of("flash-loop", image.toString(), format), dir, "run-" + k)) {
                 if (k % 10 == 0) {
                     long at = random.nextInt(400);

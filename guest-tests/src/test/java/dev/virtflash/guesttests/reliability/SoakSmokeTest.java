@@ -3,7 +3,7 @@ package dev.virtflash.guesttests.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.virtflash.virt.reliability.Soak;
+import dev.virtflash.app.reliability.Soak;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,6 @@
  * several boards in one JVM (all pass, resident memory per board printed).
  *
  * <p>The long versions (50 kills in a loop, U-Boot/EDK2 soak, 16 boards and the translation-buffer sweep) are the
- * mains of {@code dev.virtflash.virt.reliability}; this package keeps what fits the suite's time budget.
+ * mains of {@code dev.virtflash.app.reliability}; this package keeps what fits the suite's time budget.
  */
 package dev.virtflash.guesttests.reliability;

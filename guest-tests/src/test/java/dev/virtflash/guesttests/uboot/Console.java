@@ -1,6 +1,6 @@
 package dev.virtflash.guesttests.uboot;
 
-import dev.virtflash.virt.testing.TestMachine;
+import dev.virtflash.testkit.TestMachine;
 
 /** A guest console a U-Boot script drives: our board in-process, or a QEMU or {@code virt} process. */
 public interface Console {

@@ -1,6 +1,6 @@
 package dev.virtflash.guesttests.uboot;
 
-import dev.virtflash.virt.testing.ConsoleLog;
+import dev.virtflash.testkit.ConsoleLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.virtflash.guesttests.uboot;
 
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.TestMachine;
+import dev.virtflash.testkit.MachineSetup;
+import dev.virtflash.testkit.TestBoard;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ final class UBoot {
     }
 
     /** A setup on our board for U-Boot as {@code -bios}. */
-    static TestMachine.Setup bios(TestBoard board) throws IOException {
+    static MachineSetup bios(TestBoard board) throws IOException {
         return board.machine().name("u-boot").bios(BIN).awaitTimeout(TIMEOUT);
     }
 

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.guesttests.Footprints;
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
-import dev.virtflash.virt.testing.FlashImage;
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.FlashFootprint;
-import dev.virtflash.virt.testing.TestMachine;
-import dev.virtflash.virt.testing.VirtBoardExtension;
+import dev.virtflash.hw.block.image.Images;
+import dev.virtflash.testkit.FlashImage;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.FlashFootprint;
+import dev.virtflash.testkit.TestMachine;
+import dev.virtflash.testkit.VirtBoardExtension;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

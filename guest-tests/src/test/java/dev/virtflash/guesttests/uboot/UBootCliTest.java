@@ -3,10 +3,10 @@ package dev.virtflash.guesttests.uboot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.virtflash.virt.testing.FlashImage;
-import dev.virtflash.virt.testing.TestBoard;
-import dev.virtflash.virt.testing.TestMachine;
-import dev.virtflash.virt.testing.VirtBoardExtension;
+import dev.virtflash.testkit.FlashImage;
+import dev.virtflash.testkit.TestBoard;
+import dev.virtflash.testkit.TestMachine;
+import dev.virtflash.testkit.VirtBoardExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +32,7 @@ class UBootCliTest {
         Path flash1 = board.image("flash1.img", FlashImage.raw());
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = List.of(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "dev.virtflash.virt.cli.Main", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic",
+                "dev.virtflash.app.Virt", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic",
                 "-bios", UBoot.BIN.toString(), "-drive", "if=pflash,unit=1,format=raw,file=" + flash1);
         try (ProcessConsole virt = new ProcessConsole("virt", cmd, UBoot.TIMEOUT)) {
             String boot = UBoot.toPrompt(virt);

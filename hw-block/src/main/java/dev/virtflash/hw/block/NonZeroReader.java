@@ -1,6 +1,7 @@
 package dev.virtflash.hw.block;
 
 import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.Zeros;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,7 +29,6 @@ public final class NonZeroReader {
     /** The granularity of what is copied (and so of resident memory). */
     public static final int PAGE = 4096;
     /** A page of zeros to compare with (read-only, shared: slices of it are thread-safe). */
-    private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(PAGE).asReadOnlyBuffer();
 
     private NonZeroReader() {
     }
@@ -147,13 +147,9 @@ public final class NonZeroReader {
         return Math.min(hi, (at / PAGE + 1) * PAGE);
     }
 
-    /**
-     * Whether {@code chunk[from, to)} is all zero: a {@link ByteBuffer#mismatch} against zeros, which the JDK runs as
-     * a vectorised intrinsic under both JIT compilers (a loop of {@code getLong} is four times slower under C1 alone,
-     * which {@code ./virt} uses).
-     */
+    /** Whether {@code chunk[from, to)} is all zero ({@link Zeros}). */
     private static boolean isZero(ByteBuffer chunk, int from, int to) {
-        return chunk.slice(from, to - from).mismatch(ZERO_PAGE.slice(0, to - from)) == -1;
+        return Zeros.isZero(chunk, from, to);
     }
 
     private static long roundUp(long n) {

@@ -3,8 +3,8 @@ package dev.virtflash.hw.block;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,11 +16,7 @@ class ImagesTest {
     Path dir;
 
     private Path file(String name, long size) throws IOException {
-        Path file = dir.resolve(name);
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
-        }
-        return file;
+        return SparseImage.raw(dir.resolve(name), size);
     }
 
     @Test

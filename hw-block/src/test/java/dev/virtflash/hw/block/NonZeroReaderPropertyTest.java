@@ -3,6 +3,7 @@ package dev.virtflash.hw.block;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import java.io.IOException;

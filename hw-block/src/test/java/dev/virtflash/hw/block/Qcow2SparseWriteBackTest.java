@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.memory.HostMemory;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.memory.HostMemory;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,10 +32,7 @@ class SparseWriteBackTest {
 
     @BeforeEach
     void open() throws IOException {
-        file = dir.resolve("vars.img");
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(SIZE);
-        }
+        file = SparseImage.raw(dir.resolve("vars.img"), SIZE);
         backend = Images.open(file, "raw", false);
         memory = HostMemory.allocate("test.vars", SIZE);
         writeBack = WriteBack.to(backend);

@@ -3,6 +3,7 @@ package dev.virtflash.hw.pflash;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.WarnLimiter;
+import dev.virtflash.memory.Zeros;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,11 +163,6 @@ final class FlashStore {
     }
 
     private static boolean isZero(byte[] b, int from, int length) {
-        for (int i = from; i < from + length; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
+        return Zeros.isZero(b, from, length);
     }
 }

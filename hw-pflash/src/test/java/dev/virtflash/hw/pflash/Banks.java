@@ -8,7 +8,7 @@ final class Banks {
 
     static final long KiB = 1024;
     static final long MiB = 1024 * KiB;
-    static final long VIRT_SIZE = 64 * MiB;
+    static final long VIRT_SIZE = PflashCfi01.VIRT_BANK_SIZE;
     static final long BLOCK = 256 * KiB;
 
     private Banks() {

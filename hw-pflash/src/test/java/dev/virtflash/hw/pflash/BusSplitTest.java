@@ -3,26 +3,10 @@ package dev.virtflash.hw.pflash;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Accesses become QEMU's bus cycles: 8 bytes as two 4-byte cycles, unaligned as aligned pieces (spec §1.3). */
-class BusSplitTest {
-
-    private PflashCfi01 bank;
-    private Bus bus;
-
-    @BeforeEach
-    void setUp() {
-        bank = Banks.virtRam("virt.flash1");
-        bus = new Bus(bank);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        bank.close();
-    }
+class BusSplitTest extends OnVirtFlash1 {
 
     @Test
     void pieceSizesFollowTcgThenTheMemoryCore() {

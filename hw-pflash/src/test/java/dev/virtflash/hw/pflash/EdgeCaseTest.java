@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.block.image.Images;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;
@@ -494,10 +495,7 @@ class EdgeCaseTest {
     @Test
     void edge18ImageSizeMustBeExact(@TempDir Path dir) throws Exception {
         for (long size : new long[] {786432, Banks.VIRT_SIZE - 512, Banks.VIRT_SIZE + 512}) {
-            Path image = dir.resolve("vars-" + size + ".img");
-            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-                f.setLength(size);
-            }
+            Path image = SparseImage.raw(dir.resolve("vars-" + size + ".img"), size);
             try (BlockBackend backend = Images.open(image, "raw", false)) {
                 ImageFormatException e = assertThrows(ImageFormatException.class,
                         () -> PflashCfi01.virtBank("virt.flash1").backend(backend).build());

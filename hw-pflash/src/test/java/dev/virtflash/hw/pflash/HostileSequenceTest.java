@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Random;
@@ -52,10 +52,7 @@ class HostileSequenceTest {
 
     @Test
     void virtBankWithARealImage() throws Exception {
-        Path image = dir.resolve("vars.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(Banks.VIRT_SIZE);
-        }
+        Path image = SparseImage.raw(dir.resolve("vars.img"), Banks.VIRT_SIZE);
         try (BlockBackend backend = Images.open(image, "raw", false)) {
             run(PflashCfi01.virtBank("virt.flash1").backend(backend), backend, 7, 150_000, 0);
         }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
-import dev.virtflash.hw.block.Images;
-import java.io.RandomAccessFile;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.block.image.Images;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,11 +21,7 @@ class LifecycleTest {
     Path dir;
 
     private Path image(String name) throws Exception {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(Banks.VIRT_SIZE);
-        }
-        return p;
+        return SparseImage.raw(dir.resolve(name), Banks.VIRT_SIZE);
     }
 
     @Test

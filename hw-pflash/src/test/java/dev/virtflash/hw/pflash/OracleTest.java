@@ -3,26 +3,10 @@ package dev.virtflash.hw.pflash;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The quick test oracles of spec §6, observed on QEMU's virt flash1, through the region at the widths given. */
-class OracleTest {
-
-    private PflashCfi01 bank;
-    private Bus bus;
-
-    @BeforeEach
-    void setUp() {
-        bank = Banks.virtRam("virt.flash1");
-        bus = new Bus(bank);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        bank.close();
-    }
+class OracleTest extends OnVirtFlash1 {
 
     @Test
     void cfiQueryString() {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

@@ -5,29 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every row of spec §1.4 (write state machine) and §1.5 (reads) on the virt geometry. */
-class StateMachineTest {
-
-    private PflashCfi01 bank;
-    private Bus bus;
-
-    @BeforeEach
-    void setUp() {
-        bank = Banks.virtRam("virt.flash1");
-        bus = new Bus(bank);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        bank.close();
-    }
+class StateMachineTest extends OnVirtFlash1 {
 
     private void assertState(WriteState state, int command, String what) {
         assertEquals(state, bank.state(), what);

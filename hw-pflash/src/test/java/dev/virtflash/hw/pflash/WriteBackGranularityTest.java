@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.WriteBack;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,10 +35,7 @@ class WriteBackGranularityTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Path image = dir.resolve("vars.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(SIZE);
-        }
+        Path image = SparseImage.raw(dir.resolve("vars.img"), SIZE);
         backend = Images.open(image, "raw", false);
         wb = new RecordingWriteBack(WriteBack.to(backend));
         bank = PflashCfi01.virtBank("virt.flash1").backend(backend).writeBack(wb).build();

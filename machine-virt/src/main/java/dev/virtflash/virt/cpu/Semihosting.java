@@ -1,6 +1,7 @@
 package dev.virtflash.virt.cpu;
 
 import dev.virtflash.memory.GuestAddress;
+import dev.virtflash.virt.devices.ConsoleSink;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -10,6 +10,7 @@ import dev.virtflash.memory.MemoryRegion;
 import dev.virtflash.memory.MmioRegion;
 import dev.virtflash.memory.RamRegion;
 import dev.virtflash.memory.RomDeviceRegion;
+import dev.virtflash.virt.devices.ConsoleSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,12 +62,13 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     public static final long RESET_PC = 0x0;
 
     /**
-     * MiB of Unicorn's translated-code buffer per CPU ({@code -Dvirtflash.tcgBufferMiB}, default 4). Unicorn's own
+     * The default MiB of Unicorn's translated-code buffer per CPU (a board option: QEMU's {@code -accel tcg,tb-size=N}).
+     * Unicorn's own
      * default is 1 GiB, and all of it became resident here (transparent huge pages): the buffer is resident in full,
      * so it is most of what a machine costs. Measured: AAVMF boots as fast with 4 MiB as with 16 MiB (three boots
      * 10.9 s vs 11.0 s) and 55 % slower with 2 MiB; 2 MiB is enough for payloads and U-Boot.
      */
-    public static final int TRANSLATION_BUFFER_MIB = Integer.getInteger("virtflash.tcgBufferMiB", 4);
+    public static final int DEFAULT_TRANSLATION_BUFFER_MIB = 4;
 
     // Exception indexes as Unicorn 2.1.1 hands them to UC_HOOK_INTR (QEMU target/arm/cpu.h).
     static final int EXCP_UDEF = 1;
@@ -186,10 +188,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private CpuExit pendingExit;
     private AddressSpace space;
 
-    private UnicornCpu(ConsoleSink console, InterruptWiring wiring) {
+    private UnicornCpu(ConsoleSink console, InterruptWiring wiring, int translationBufferMiB) {
         this.semihosting = new Semihosting(Objects.requireNonNull(console, "console"));
         this.wiring = wiring;
-        this.engine = UnicornEngine.openCortexA57();
+        this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
         try {
             engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
             if (wiring != null) {
@@ -255,8 +257,17 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * {@code wiring} (null for none).
      */
     public static UnicornCpu create(AddressSpace space, ConsoleSink console, InterruptWiring wiring) {
+        return create(space, console, wiring, DEFAULT_TRANSLATION_BUFFER_MIB);
+    }
+
+    /**
+     * Like {@link #create(AddressSpace, ConsoleSink, InterruptWiring)}, with a translated-code buffer of
+     * {@code translationBufferMiB} MiB instead of {@link #DEFAULT_TRANSLATION_BUFFER_MIB}.
+     */
+    public static UnicornCpu create(AddressSpace space, ConsoleSink console, InterruptWiring wiring,
+                                    int translationBufferMiB) {
         Objects.requireNonNull(space, "space");
-        UnicornCpu cpu = new UnicornCpu(console, wiring);
+        UnicornCpu cpu = new UnicornCpu(console, wiring, translationBufferMiB);
         try {
             space.addListener(cpu);
             cpu.space = space;

@@ -13,8 +13,6 @@ import java.util.List;
  */
 final class UnicornEngine implements AutoCloseable {
 
-    /** Size of Unicorn's translated-code buffer: {@link UnicornCpu#TRANSLATION_BUFFER_MIB}. */
-    static final int TCG_BUFFER_BYTES = UnicornCpu.TRANSLATION_BUFFER_MIB << 20;
     /** CP_REG encodings (op0, op1, crn, crm, op2) of the system registers the binding needs. */
     private static final int[] SPSR_EL1 = {3, 0, 4, 0, 0};
     private static final int[] SPSR_EL2 = {3, 4, 4, 0, 0};
@@ -52,13 +50,19 @@ final class UnicornEngine implements AutoCloseable {
         this.handle = handle;
     }
 
+    /** {@link #openCortexA57(int)} with the default translation buffer. */
+    static UnicornEngine openCortexA57() {
+        return openCortexA57(UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB);
+    }
+
     /**
      * Opens an AArch64 engine with the Cortex-A57 model in virtual-TLB mode.
      *
+     * @param translationBufferMiB the size of Unicorn's translated-code buffer in MiB (QEMU's {@code tb-size})
      * @throws IllegalStateException if the library is missing or older than 2.1
      * @throws UnicornException      if Unicorn refuses
      */
-    static UnicornEngine openCortexA57() {
+    static UnicornEngine openCortexA57(int translationBufferMiB) {
         requireSupportedVersion();
         long[] out = new long[1];
         UnicornException.check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, out), "uc_open(ARM64)");
@@ -66,7 +70,7 @@ final class UnicornEngine implements AutoCloseable {
         try {
             // Before anything else initialises the engine: the default 1 GiB translation buffer ends up resident
             // (measured: RssAnon 1 GiB for one CPU), which would make every machine cost a gigabyte.
-            UnicornException.check(uc_ctl(engine.handle, CTL_WRITE_TCG_BUFFER_SIZE, TCG_BUFFER_BYTES),
+            UnicornException.check(uc_ctl(engine.handle, CTL_WRITE_TCG_BUFFER_SIZE, translationBufferMiB << 20),
                     "uc_ctl(TCG_BUFFER_SIZE)");
             UnicornException.check(uc_ctl(engine.handle, CTL_WRITE_CPU_MODEL, UC_CPU_ARM64_A57),
                     "uc_ctl(CPU_MODEL, A57)");

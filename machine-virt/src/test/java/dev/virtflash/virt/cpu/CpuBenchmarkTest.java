@@ -7,6 +7,7 @@ import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.GuestAddress;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.RamRegion;
+import dev.virtflash.virt.devices.ConsoleSink;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

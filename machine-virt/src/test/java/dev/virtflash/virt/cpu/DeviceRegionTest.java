@@ -11,6 +11,7 @@ import dev.virtflash.memory.MemoryAccessException;
 import dev.virtflash.memory.MmioHandler;
 import dev.virtflash.memory.MmioRegion;
 import dev.virtflash.memory.RamRegion;
+import dev.virtflash.virt.devices.ConsoleSink;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

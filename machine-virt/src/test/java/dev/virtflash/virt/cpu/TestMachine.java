@@ -24,7 +24,7 @@ final class TestMachine implements AutoCloseable {
     final UnicornCpu cpu;
 
     TestMachine() {
-        cpu = UnicornCpu.create(space, bytes -> console.write(bytes, 0, bytes.length));
+        cpu = UnicornCpu.create(space, console::write);
         cpu.sp(RAM_BASE + RAM_SIZE - 16);
     }
 

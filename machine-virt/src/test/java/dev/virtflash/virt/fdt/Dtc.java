@@ -40,7 +40,7 @@ public final class Dtc {
      * Node path to (property name to value text as dtc prints it, {@code ""} for an empty property). Relies on
      * dtc's layout: one property per line, {@code name {} opening and {@code };} closing a node.
      */
-    static Map<String, Map<String, String>> nodes(String dts) {
+    public static Map<String, Map<String, String>> nodes(String dts) {
         Map<String, Map<String, String>> nodes = new LinkedHashMap<>();
         Deque<String> stack = new ArrayDeque<>();
         for (String raw : dts.split("\n")) {

@@ -3,7 +3,13 @@ package dev.virtflash.virt.fdt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.RandomAccessFile;
+import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.memory.AddressRange;
+import dev.virtflash.memory.AddressSpace;
+import dev.virtflash.virt.VirtDeviceTree;
+import dev.virtflash.virt.VirtMachine;
+import dev.virtflash.virt.VirtMemoryMap;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +85,52 @@ class QemuDtbComparisonTest {
         assertEquals("<&/intc@8000000>", mine.get("/").get("interrupt-parent"));
     }
 
+    /**
+     * Issue 14, acceptance 3: the board's real address space (built from {@link VirtMemoryMap}) has exactly the
+     * regions QEMU 7.2's device tree gives for the devices we have: the {@code reg} ranges of {@code /flash@0},
+     * {@code /intc@8000000}, {@code /pl011@9000000}, {@code /pl031@9010000} and {@code /memory@40000000}. So the
+     * table's {@code placed} flags, the loop that places the devices, and QEMU agree.
+     */
+    @Test
+    void theBoardMapsWhatQemusTreeDescribes() throws Exception {
+        Map<String, Map<String, String>> qemu = Dtc.nodes(Dtc.decompile(qemuDump("128M")).dts());
+        Set<AddressRange> qemuRanges = new TreeSet<>(BY_BASE);
+        for (String node : List.of("/flash@0", "/intc@8000000", "/pl011@9000000", "/pl031@9010000",
+                "/memory@40000000")) {
+            qemuRanges.addAll(regRanges(qemu.get(node).get("reg")));
+        }
+        Set<AddressRange> ours = new TreeSet<>(BY_BASE);
+        try (VirtMachine m = VirtMachine.builder().ramSize(128L << 20).build()) {
+            for (AddressSpace.Mapping mapping : m.addressSpace().mappings()) {
+                ours.add(mapping.range());
+            }
+        }
+        assertEquals(List.copyOf(qemuRanges), List.copyOf(ours));
+        Set<AddressRange> table = new TreeSet<>(BY_BASE);
+        for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
+            table.add(row == VirtMemoryMap.RAM ? AddressRange.of(row.base(), 128L << 20) : row.range());
+        }
+        assertEquals(List.copyOf(table), List.copyOf(ours));
+    }
+
+    private static final java.util.Comparator<AddressRange> BY_BASE = (a, b) -> Long.compareUnsigned(
+            a.base().value(), b.base().value());
+
+    /** A {@code reg} property with 2 address cells and 2 size cells, as ranges. */
+    private static List<AddressRange> regRanges(String reg) {
+        List<Long> cells = new ArrayList<>();
+        Matcher m = CELL.matcher(reg);
+        while (m.find()) {
+            cells.add(Long.parseLong(m.group().substring(2), 16));
+        }
+        List<AddressRange> out = new ArrayList<>();
+        for (int i = 0; i + 3 < cells.size(); i += 4) {
+            out.add(AddressRange.of(cells.get(i) << 32 | cells.get(i + 1), cells.get(i + 2) << 32 | cells.get(i + 3)));
+        }
+        assertEquals(0, cells.size() % 4, reg);
+        return out;
+    }
+
     private static String cells64(long v) {
         return String.format("0x%02x 0x%02x", v >>> 32, v & 0xFFFF_FFFFL);
     }
@@ -129,9 +182,7 @@ class QemuDtbComparisonTest {
         Path flash0 = dir.resolve("flash0.img");
         Path flash1 = dir.resolve("flash1.img");
         for (Path f : List.of(flash0, flash1)) {
-            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-                raf.setLength(64L << 20);
-            }
+            SparseImage.raw(f, PflashCfi01.VIRT_BANK_SIZE);
         }
         Path dtb = dir.resolve("qemu-" + memory + ".dtb");
         Path log = dir.resolve("qemu.log");

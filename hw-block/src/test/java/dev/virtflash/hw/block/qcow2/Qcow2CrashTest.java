@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFile;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
 import dev.virtflash.hw.block.BlockStatus.Kind;
-import dev.virtflash.hw.block.Images;
+import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.Mapping;
 import dev.virtflash.hw.block.NonZeroReader;
 import dev.virtflash.memory.HostMemory;

@@ -1,6 +1,7 @@
 package dev.virtflash.virt.devices.gic;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.virt.devices.Mmio64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ final class GicCpuInterface implements MmioHandler {
     @Override
     public long read(long offset, int size) {
         if (size == 8) {
-            return (read(offset, 4) & 0xFFFF_FFFFL) | (read(offset + 4, 4) << 32);
+            return Mmio64.read(this, offset);
         }
         long value = readRegister(offset, size);
         if (LOG.isTraceEnabled()) {
@@ -103,8 +104,7 @@ final class GicCpuInterface implements MmioHandler {
     @Override
     public void write(long offset, int size, long value) {
         if (size == 8) {
-            write(offset, 4, value & 0xFFFF_FFFFL);
-            write(offset + 4, 4, value >>> 32);
+            Mmio64.write(this, offset, value);
             return;
         }
         if (LOG.isTraceEnabled()) {

@@ -1,6 +1,7 @@
 package dev.virtflash.virt.devices.gic;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.virt.devices.Mmio64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,7 @@ final class GicDistributor implements MmioHandler {
     public long read(long offset, int size) {
         long value;
         if (size == 8) {
-            value = (read(offset, 4) & 0xFFFF_FFFFL) | (read(offset + 4, 4) << 32);
-            return value;
+            return Mmio64.read(this, offset);
         }
         if (!(size == 1 || size == 2 || size == 4) || offset < 0 || offset > GicV2.DISTRIBUTOR_WINDOW - size) {
             gic.guestErrors.badAccess("read", offset, size, 0);
@@ -92,8 +92,7 @@ final class GicDistributor implements MmioHandler {
     @Override
     public void write(long offset, int size, long value) {
         if (size == 8) {
-            write(offset, 4, value & 0xFFFF_FFFFL);
-            write(offset + 4, 4, value >>> 32);
+            Mmio64.write(this, offset, value);
             return;
         }
         if (!(size == 1 || size == 2 || size == 4) || offset < 0 || offset > GicV2.DISTRIBUTOR_WINDOW - size) {
@@ -143,38 +142,38 @@ final class GicDistributor implements MmioHandler {
             }
             if (offset >= GICD_IGROUPR) {
                 int irq = bitIrq(offset, GICD_IGROUPR);
-                return irq < GicV2.NUM_IRQS ? gic.groupByte(irq) : bad();
+                return irq < GicV2.NUM_IRQS ? gic.irqs.groupByte(irq) : bad();
             }
             return bad();
         }
         if (offset < GICD_ISPENDR) {
             int irq = bitIrq(offset, offset < GICD_ICENABLER ? GICD_ISENABLER : GICD_ICENABLER);
-            return irq < GicV2.NUM_IRQS ? gic.enabledByte(irq) : bad();
+            return irq < GicV2.NUM_IRQS ? gic.irqs.enabledByte(irq) : bad();
         }
         if (offset < GICD_ISACTIVER) {
             int irq = bitIrq(offset, offset < GICD_ICPENDR ? GICD_ISPENDR : GICD_ICPENDR);
-            return irq < GicV2.NUM_IRQS ? gic.pendingByte(irq) : bad();
+            return irq < GicV2.NUM_IRQS ? gic.irqs.pendingByte(irq) : bad();
         }
         if (offset < GICD_IPRIORITYR) {
             int irq = bitIrq(offset, offset < GICD_ICACTIVER ? GICD_ISACTIVER : GICD_ICACTIVER);
-            return irq < GicV2.NUM_IRQS ? gic.activeByte(irq) : bad();
+            return irq < GicV2.NUM_IRQS ? gic.irqs.activeByte(irq) : bad();
         }
         if (offset < GICD_ITARGETSR) {
             int irq = offset - GICD_IPRIORITYR;
-            return irq < GicV2.NUM_IRQS ? gic.priority(irq) : bad();
+            return irq < GicV2.NUM_IRQS ? gic.irqs.priority(irq) : bad();
         }
         if (offset < GICD_ICFGR) {
             return 0; // uniprocessor: RAZ/WI
         }
         if (offset < GICD_SGIR) {
             int irq = (offset - GICD_ICFGR) * 4;
-            return irq < GicV2.NUM_IRQS ? gic.configByte(irq) : bad();
+            return irq < GicV2.NUM_IRQS ? gic.irqs.configByte(irq) : bad();
         }
         if (offset < GICD_CPENDSGIR) {
             return bad(); // GICD_SGIR is write-only
         }
         if (offset < GICD_SPENDSGIR + GicV2.NUM_SGIS) {
-            return gic.sgiSources((offset - GICD_CPENDSGIR) % GicV2.NUM_SGIS);
+            return gic.irqs.sgiSources((offset - GICD_CPENDSGIR) % GicV2.NUM_SGIS);
         }
         if (offset < GICD_PIDR4) {
             return bad();
@@ -197,7 +196,7 @@ final class GicDistributor implements MmioHandler {
             } else if (offset >= GICD_IGROUPR) {
                 int irq = bitIrq(offset, GICD_IGROUPR);
                 if (irq < GicV2.NUM_IRQS) {
-                    gic.writeGroup(irq, value);
+                    gic.irqs.writeGroup(irq, value);
                 } else {
                     bad();
                 }
@@ -212,9 +211,9 @@ final class GicDistributor implements MmioHandler {
             if (irq >= GicV2.NUM_IRQS) {
                 bad();
             } else if (set) {
-                gic.setEnabled(irq, value);
+                gic.irqs.setEnabled(irq, value);
             } else {
-                gic.clearEnabled(irq, value);
+                gic.irqs.clearEnabled(irq, value);
             }
             return;
         }
@@ -224,9 +223,9 @@ final class GicDistributor implements MmioHandler {
             if (irq >= GicV2.NUM_IRQS) {
                 bad();
             } else if (set) {
-                gic.setPending(irq, value);
+                gic.irqs.setPending(irq, value);
             } else {
-                gic.clearPending(irq, value);
+                gic.irqs.clearPending(irq, value);
             }
             return;
         }
@@ -236,16 +235,16 @@ final class GicDistributor implements MmioHandler {
             if (irq >= GicV2.NUM_IRQS) {
                 bad();
             } else if (set) {
-                gic.setActive(irq, value);
+                gic.irqs.setActive(irq, value);
             } else {
-                gic.clearActive(irq, value);
+                gic.irqs.clearActive(irq, value);
             }
             return;
         }
         if (offset < GICD_ITARGETSR) {
             int irq = offset - GICD_IPRIORITYR;
             if (irq < GicV2.NUM_IRQS) {
-                gic.setPriority(irq, value);
+                gic.irqs.setPriority(irq, value);
             } else {
                 bad();
             }
@@ -257,7 +256,7 @@ final class GicDistributor implements MmioHandler {
         if (offset < GICD_SGIR) {
             int irq = (offset - GICD_ICFGR) * 4;
             if (irq < GicV2.NUM_IRQS) {
-                gic.writeConfig(irq, value);
+                gic.irqs.writeConfig(irq, value);
             } else {
                 bad();
             }
@@ -268,11 +267,11 @@ final class GicDistributor implements MmioHandler {
             return;
         }
         if (offset < GICD_SPENDSGIR) {
-            gic.removeSgiSources(offset - GICD_CPENDSGIR, value);
+            gic.irqs.removeSgiSources(offset - GICD_CPENDSGIR, value);
             return;
         }
         if (offset < GICD_SPENDSGIR + GicV2.NUM_SGIS) {
-            gic.addSgiSources(offset - GICD_SPENDSGIR, value);
+            gic.irqs.addSgiSources(offset - GICD_SPENDSGIR, value);
             return;
         }
         bad(); // ID registers are read-only; beyond 0xFFF nothing is mapped

@@ -1,5 +1,9 @@
 package dev.virtflash.virt.devices.gic;
 
+import static dev.virtflash.virt.devices.gic.GicIrqState.clear;
+import static dev.virtflash.virt.devices.gic.GicIrqState.set;
+import static dev.virtflash.virt.devices.gic.GicIrqState.test;
+
 import dev.virtflash.memory.MmioHandler;
 import dev.virtflash.virt.devices.GuestErrors;
 import dev.virtflash.virt.devices.InterruptLine;
@@ -90,7 +94,6 @@ public final class GicV2 {
     /** Interrupt IDs from here on are special (1020-1023). */
     static final int FIRST_SPECIAL_ID = 1020;
 
-    private static final int WORDS = (NUM_IRQS + 63) / 64;
 
     /** Notified when the IRQ or FIQ output to the CPU changes. */
     @FunctionalInterface
@@ -105,17 +108,9 @@ public final class GicV2 {
     private final GicDistributor distributor = new GicDistributor(this);
     private final GicCpuInterface cpuInterface = new GicCpuInterface(this);
 
-    // Distributor state, one bit per interrupt ID.
+    // Distributor state: the control register here, one bit (or byte) per interrupt ID in irqs.
     int distCtlr;
-    private final long[] enabled = new long[WORDS];
-    private final long[] pendingLatch = new long[WORDS];
-    private final long[] inputLevel = new long[WORDS];
-    private final long[] edgeTriggered = new long[WORDS];
-    private final long[] active = new long[WORDS];
-    private final long[] group1 = new long[WORDS];
-    private final byte[] priority = new byte[NUM_IRQS];
-    /** Per SGI: bit n set when CPU n has it pending here (GICD_SPENDSGIR layout). */
-    private final int[] sgiSources = new int[NUM_SGIS];
+    final GicIrqState irqs = new GicIrqState();
 
     // CPU interface state.
     int cpuCtlr;
@@ -161,16 +156,7 @@ public final class GicV2 {
 
     private void resetState() {
         distCtlr = 0;
-        Arrays.fill(enabled, 0);
-        Arrays.fill(pendingLatch, 0);
-        Arrays.fill(edgeTriggered, 0);
-        Arrays.fill(active, 0);
-        Arrays.fill(group1, 0);
-        Arrays.fill(priority, (byte) 0);
-        Arrays.fill(sgiSources, 0);
-        // SGIs are always enabled and edge-triggered.
-        enabled[0] |= (1L << NUM_SGIS) - 1;
-        edgeTriggered[0] |= (1L << NUM_SGIS) - 1;
+        irqs.reset();
         cpuCtlr = 0;
         priorityMask = 0;
         binaryPoint = MIN_BPR;
@@ -188,16 +174,16 @@ public final class GicV2 {
      */
     public void setLevel(int irq, boolean level) {
         checkInput(irq);
-        if (level == test(inputLevel, irq)) {
+        if (level == test(irqs.inputLevel, irq)) {
             return;
         }
         if (level) {
-            set(inputLevel, irq);
-            if (test(edgeTriggered, irq)) {
-                set(pendingLatch, irq);
+            set(irqs.inputLevel, irq);
+            if (test(irqs.edgeTriggered, irq)) {
+                set(irqs.pendingLatch, irq);
             }
         } else {
-            clear(inputLevel, irq);
+            clear(irqs.inputLevel, irq);
         }
         if (LOG.isTraceEnabled()) {
             LOG.trace("gic: input {} level {}", irq, level);
@@ -214,7 +200,7 @@ public final class GicV2 {
     /** The current level of input {@code irq} (0-287; SGIs have none and read false). */
     public boolean inputLevel(int irq) {
         Objects.checkIndex(irq, NUM_IRQS);
-        return test(inputLevel, irq);
+        return test(irqs.inputLevel, irq);
     }
 
     /** Whether the CPU interface asserts IRQ to the core. */
@@ -231,121 +217,6 @@ public final class GicV2 {
         if (irq < NUM_SGIS || irq >= NUM_IRQS) {
             throw new IllegalArgumentException("GIC input " + irq + " does not exist: PPIs are 16-31, SPIs 32-"
                     + (NUM_IRQS - 1));
-        }
-    }
-
-    // ---- distributor state, one byte (8 interrupts) at a time; used by GicDistributor ----
-
-    int enabledByte(int firstIrq) {
-        return bits8(enabled, firstIrq);
-    }
-
-    void setEnabled(int firstIrq, int mask) {
-        if (firstIrq < NUM_SGIS) {
-            mask = 0xff; // SGIs cannot be disabled or re-enabled
-        }
-        or8(enabled, firstIrq, mask);
-        // Enabling a raised level-sensitive input makes it pending (QEMU keeps it latched).
-        int raisedLevel = bits8(inputLevel, firstIrq) & ~bits8(edgeTriggered, firstIrq) & mask;
-        or8(pendingLatch, firstIrq, raisedLevel);
-    }
-
-    void clearEnabled(int firstIrq, int mask) {
-        if (firstIrq >= NUM_SGIS) {
-            andNot8(enabled, firstIrq, mask);
-        }
-    }
-
-    /** Pending as GICD_ISPENDR shows it: latched, or a level-sensitive input that is high. */
-    int pendingByte(int firstIrq) {
-        return bits8(pendingLatch, firstIrq)
-                | (bits8(inputLevel, firstIrq) & ~bits8(edgeTriggered, firstIrq));
-    }
-
-    void setPending(int firstIrq, int mask) {
-        if (firstIrq >= NUM_SGIS) {
-            or8(pendingLatch, firstIrq, mask);
-        }
-    }
-
-    void clearPending(int firstIrq, int mask) {
-        if (firstIrq >= NUM_SGIS) {
-            andNot8(pendingLatch, firstIrq, mask);
-        }
-    }
-
-    int activeByte(int firstIrq) {
-        return bits8(active, firstIrq);
-    }
-
-    void setActive(int firstIrq, int mask) {
-        or8(active, firstIrq, mask);
-    }
-
-    void clearActive(int firstIrq, int mask) {
-        andNot8(active, firstIrq, mask);
-    }
-
-    int groupByte(int firstIrq) {
-        return bits8(group1, firstIrq);
-    }
-
-    void writeGroup(int firstIrq, int value) {
-        andNot8(group1, firstIrq, 0xff);
-        or8(group1, firstIrq, value);
-    }
-
-    int priority(int irq) {
-        return priority[irq] & 0xff;
-    }
-
-    void setPriority(int irq, int value) {
-        priority[irq] = (byte) value;
-    }
-
-    /** Four interrupts of GICD_ICFGR: bit 2n+1 set for edge-triggered (the model bits 2n read 0). */
-    int configByte(int firstIrq) {
-        int edges = bits8(edgeTriggered, firstIrq) & 0xf;
-        int res = 0;
-        for (int i = 0; i < 4; i++) {
-            if ((edges & (1 << i)) != 0) {
-                res |= 2 << (i * 2);
-            }
-        }
-        return res;
-    }
-
-    void writeConfig(int firstIrq, int value) {
-        if (firstIrq < NUM_SGIS) {
-            value |= 0xaa; // SGIs are always edge-triggered
-        }
-        for (int i = 0; i < 4; i++) {
-            if ((value & (2 << (i * 2))) != 0) {
-                set(edgeTriggered, firstIrq + i);
-            } else {
-                clear(edgeTriggered, firstIrq + i);
-            }
-        }
-    }
-
-    int sgiSources(int sgi) {
-        return sgiSources[sgi];
-    }
-
-    /** GICD_SPENDSGIR: make {@code sgi} pending from the source CPUs in {@code sources}. */
-    void addSgiSources(int sgi, int sources) {
-        if (sources == 0) {
-            return;
-        }
-        sgiSources[sgi] |= sources;
-        set(pendingLatch, sgi);
-    }
-
-    /** GICD_CPENDSGIR: withdraw {@code sources}; the SGI stops pending when none is left. */
-    void removeSgiSources(int sgi, int sources) {
-        sgiSources[sgi] &= ~sources;
-        if (sgiSources[sgi] == 0) {
-            clear(pendingLatch, sgi);
         }
     }
 
@@ -370,7 +241,7 @@ public final class GicV2 {
                 break;
         }
         if ((targets & 1) != 0) {
-            addSgiSources(sgi, 1); // source: CPU 0
+            irqs.addSgiSources(sgi, 1); // source: CPU 0
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("gic: SGI {} to target mask 0x{}", sgi, Integer.toHexString(targets));
@@ -387,7 +258,7 @@ public final class GicV2 {
     /** GICC_HPPIR: the current pending interrupt as the CPU interface may show it. */
     int highestPending() {
         int irq = currentPending;
-        if (irq < FIRST_SPECIAL_ID && test(group1, irq) && (cpuCtlr & GICC_CTLR_ACK_CTL) == 0) {
+        if (irq < FIRST_SPECIAL_ID && test(irqs.group1, irq) && (cpuCtlr & GICC_CTLR_ACK_CTL) == 0) {
             return SPURIOUS_GROUP1;
         }
         return irq;
@@ -404,14 +275,14 @@ public final class GicV2 {
         }
         int result;
         if (irq < NUM_SGIS) {
-            int src = Integer.numberOfTrailingZeros(sgiSources[irq]) & 7;
-            sgiSources[irq] &= ~(1 << src);
-            if (sgiSources[irq] == 0) {
-                clear(pendingLatch, irq);
+            int src = Integer.numberOfTrailingZeros(irqs.sgiSources[irq]) & 7;
+            irqs.sgiSources[irq] &= ~(1 << src);
+            if (irqs.sgiSources[irq] == 0) {
+                clear(irqs.pendingLatch, irq);
             }
             result = irq | (src << 10);
         } else {
-            clear(pendingLatch, irq); // a level-sensitive input that is still high stays pending
+            clear(irqs.pendingLatch, irq); // a level-sensitive input that is still high stays pending
             result = irq;
         }
         activate(irq);
@@ -425,10 +296,10 @@ public final class GicV2 {
     private void activate(int irq) {
         int prio = groupPriority(irq);
         int preemptionLevel = prio >> (MIN_BPR + 1);
-        int[] aprs = test(group1, irq) ? nsActivePriorities : activePriorities;
+        int[] aprs = test(irqs.group1, irq) ? nsActivePriorities : activePriorities;
         aprs[preemptionLevel / 32] |= 1 << (preemptionLevel % 32);
         runningPriority = prio;
-        set(active, irq);
+        set(irqs.active, irq);
     }
 
     /** GICC_EOIR: drop the running priority and, unless EOImode, deactivate {@code irq}. */
@@ -440,9 +311,9 @@ public final class GicV2 {
             guestErrors.warn("GICC_EOIR with no active interrupt", irq);
             return;
         }
-        dropPriority(test(group1, irq));
+        dropPriority(test(irqs.group1, irq));
         if ((cpuCtlr & GICC_CTLR_EOIMODE) == 0) {
-            clear(active, irq);
+            clear(irqs.active, irq);
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("gic: end of interrupt {}", irq);
@@ -459,7 +330,7 @@ public final class GicV2 {
             guestErrors.warn("GICC_DIR write while GICC_CTLR.EOImode is clear, ignored", irq);
             return;
         }
-        clear(active, irq);
+        clear(irqs.active, irq);
     }
 
     private void dropPriority(boolean group1Irq) {
@@ -484,9 +355,9 @@ public final class GicV2 {
     }
 
     private int groupPriority(int irq) {
-        int bpr = (cpuCtlr & GICC_CTLR_CBPR) == 0 && test(group1, irq) ? aliasedBinaryPoint : binaryPoint;
+        int bpr = (cpuCtlr & GICC_CTLR_CBPR) == 0 && test(irqs.group1, irq) ? aliasedBinaryPoint : binaryPoint;
         int mask = 0xff & (~0 << ((bpr & 7) + 1));
-        return priority(irq) & mask;
+        return irqs.priority(irq) & mask;
     }
 
     /**
@@ -500,11 +371,12 @@ public final class GicV2 {
         if ((distCtlr & (CTLR_EN_GRP0 | CTLR_EN_GRP1)) != 0 && (cpuCtlr & (CTLR_EN_GRP0 | CTLR_EN_GRP1)) != 0) {
             int best = SPURIOUS;
             int bestPriority = IDLE_PRIORITY;
-            for (int w = 0; w < WORDS; w++) {
-                long candidates = enabled[w] & (pendingLatch[w] | (inputLevel[w] & ~edgeTriggered[w])) & ~active[w];
+            for (int w = 0; w < irqs.enabled.length; w++) {
+                long candidates = irqs.enabled[w]
+                        & (irqs.pendingLatch[w] | (irqs.inputLevel[w] & ~irqs.edgeTriggered[w])) & ~irqs.active[w];
                 while (candidates != 0) {
                     int id = w * 64 + Long.numberOfTrailingZeros(candidates);
-                    int p = priority[id] & 0xff;
+                    int p = irqs.priority[id] & 0xff;
                     if (p < bestPriority) {
                         bestPriority = p;
                         best = id;
@@ -515,7 +387,7 @@ public final class GicV2 {
             if (bestPriority < priorityMask) {
                 currentPending = best;
                 if (groupPriority(best) < runningPriority) {
-                    int group = test(group1, best) ? 1 : 0;
+                    int group = test(irqs.group1, best) ? 1 : 0;
                     if (((distCtlr >> group) & 1) != 0 && ((cpuCtlr >> group) & 1) != 0) {
                         if (group == 0 && (cpuCtlr & GICC_CTLR_FIQ_EN) != 0) {
                             fiq = true;
@@ -536,30 +408,5 @@ public final class GicV2 {
         }
     }
 
-    // ---- bit helpers ----
 
-    private static boolean test(long[] bits, int id) {
-        return (bits[id >>> 6] & (1L << id)) != 0;
-    }
-
-    private static void set(long[] bits, int id) {
-        bits[id >>> 6] |= 1L << id;
-    }
-
-    private static void clear(long[] bits, int id) {
-        bits[id >>> 6] &= ~(1L << id);
-    }
-
-    /** The 8 bits from {@code first} (a multiple of 8). */
-    private static int bits8(long[] bits, int first) {
-        return (int) (bits[first >>> 6] >>> (first & 63)) & 0xff;
-    }
-
-    private static void or8(long[] bits, int first, int mask) {
-        bits[first >>> 6] |= (long) (mask & 0xff) << (first & 63);
-    }
-
-    private static void andNot8(long[] bits, int first, int mask) {
-        bits[first >>> 6] &= ~((long) (mask & 0xff) << (first & 63));
-    }
 }

@@ -3,6 +3,7 @@ package dev.virtflash.virt.devices.rtc;
 import dev.virtflash.memory.MmioHandler;
 import dev.virtflash.virt.devices.GuestErrors;
 import dev.virtflash.virt.devices.InterruptLine;
+import dev.virtflash.virt.devices.Mmio64;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -127,7 +128,7 @@ public final class Pl031 implements MmioHandler {
     @Override
     public long read(long offset, int size) {
         if (size == 8) {
-            return (read(offset, 4) & 0xFFFF_FFFFL) | (read(offset + 4, 4) << 32);
+            return Mmio64.read(this, offset);
         }
         checkAlarm();
         long value;
@@ -165,8 +166,7 @@ public final class Pl031 implements MmioHandler {
     @Override
     public void write(long offset, int size, long value) {
         if (size == 8) {
-            write(offset, 4, value & 0xFFFF_FFFFL);
-            write(offset + 4, 4, value >>> 32);
+            Mmio64.write(this, offset, value);
             return;
         }
         if (LOG.isTraceEnabled()) {

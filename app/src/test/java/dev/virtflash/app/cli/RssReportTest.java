@@ -1,0 +1,78 @@
+package dev.virtflash.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RssReportTest {
+
+    private static final RssReport REPORT = new RssReport(List.of(
+            new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288, 12288, 12288),
+            new RssReport.Bank("flash1", 64L << 20, null, 0, 0, 262144, 262144, 266240)),
+            new RssReport.Process(50L << 20, 20L << 20));
+
+    @Test
+    void tableHasOneRowPerBankAndTotals() {
+        String expected = String.join("\n",
+                "flash RSS report",
+                "bank       size  allocated  non-zero  resident  image",
+                "flash0   64 MiB      8 KiB     4 KiB    12 KiB  /tmp/virt-1/flash0.img",
+                "flash1   64 MiB        0 B       0 B   256 KiB  (no image)",
+                "total   128 MiB      8 KiB     4 KiB   268 KiB",
+                "process: VmRSS 50 MiB, RssAnon 20 MiB",
+                "");
+        assertEquals(expected, REPORT.toTable());
+    }
+
+    @Test
+    void jsonIsValidAndCarriesEveryFigureInBytes() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(REPORT.toJson());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> banks = (List<Map<String, Object>>) root.get("banks");
+        assertEquals(2, banks.size());
+        assertEquals(Map.of("name", "flash0", "virtualSize", 67108864L, "image", "/tmp/virt-1/flash0.img",
+                "allocatedBytes", 8192L, "nonZeroBytes", 4096L, "residentBytes", 12288L, "dataBytes", 12288L,
+                "presentBytes", 12288L), banks.get(0));
+        assertTrue(banks.get(1).containsKey("image"));
+        assertEquals(null, banks.get(1).get("image"));
+        assertEquals(274432L, root.get("flashResidentBytes"));
+        assertEquals(Map.of("vmRssBytes", 52428800L, "rssAnonBytes", 20971520L), root.get("process"));
+    }
+
+    @Test
+    void awkwardPathsStayValidJson() {
+        String weird = "/tmp/a \"quoted\"\\back\tslash\nnew\u00e9line";
+        RssReport r = new RssReport(List.of(new RssReport.Bank("flash0", 1, Path.of(weird), 0, 0, 0, 0, 0)),
+                new RssReport.Process(0, 0));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(r.toJson());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> banks = (List<Map<String, Object>>) root.get("banks");
+        assertEquals(weird, banks.get(0).get("image"));
+        assertTrue(r.toJson().chars().allMatch(c -> c >= 0x20 && c < 0x7F), "pure printable ASCII");
+    }
+
+    @Test
+    void theJsonCheckerRejectsBrokenJson() {
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\":1,}"));
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\":01}"));
+        assertThrows(RuntimeException.class, () -> MiniJson.parse("{\"a\":\"x"));
+    }
+
+    @Test
+    void humanSizes() {
+        assertEquals("0 B", Sizes.human(0));
+        assertEquals("1023 B", Sizes.human(1023));
+        assertEquals("1 KiB", Sizes.human(1024));
+        assertEquals("1.5 KiB", Sizes.human(1536));
+        assertEquals("64 MiB", Sizes.human(64L << 20));
+        assertEquals("255 GiB", Sizes.human(255L << 30));
+        assertEquals("?", Sizes.human(-1));
+    }
+}

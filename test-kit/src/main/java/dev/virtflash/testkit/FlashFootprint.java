@@ -1,0 +1,13 @@
+package dev.virtflash.testkit;
+
+/**
+ * What one flash bank costs the host, measured in this order (so that measuring cannot raise the later figures):
+ *
+ * @param residentBytes the bank memory's resident bytes ({@code Rss} in {@code /proc/self/smaps})
+ * @param presentBytes  bytes of the bank's pages the kernel has mapped ({@code /proc/self/pagemap}): every page
+ *                      something wrote or read, whether or not the kernel has a shared zero page
+ * @param dataBytes     bytes of the pages that hold data: what the image load, a {@code -bios} copy or the flash
+ *                      model wrote. A board that never reads a page nothing wrote has {@code presentBytes == dataBytes}
+ */
+public record FlashFootprint(long residentBytes, long presentBytes, long dataBytes) {
+}
