@@ -183,7 +183,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private boolean closed;
     private final AtomicReference<ExternalStop> externalStop = new AtomicReference<>();
     /** Set by hooks on the CPU thread; read by the run loop on the same thread. */
-    private CpuExit pendingExit;
+    private final PendingExit exits;
     private AddressSpace space;
 
     private UnicornCpu(ConsoleSink console, InterruptWiring wiring) {
@@ -191,6 +191,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57();
         try {
+            this.exits = new PendingExit(engine);
             engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
             if (wiring != null) {
                 this.timer = new GenericTimerBinding(engine, wiring.timers());
@@ -203,12 +204,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             this.faults = new RomDeviceMapping.Faults() {
                 @Override
                 public void accessPastEnd(long address, int size, MemoryAccessException.Kind kind, String region) {
-                    endRun(accessFault(address, kind, size, "past the end of " + region));
+                    exits.end(accessFault(address, kind, size, "past the end of " + region));
                 }
 
                 @Override
                 public void hostError(String message, Throwable cause) {
-                    UnicornCpu.this.hostError(message, cause);
+                    exits.hostError(message, cause);
                 }
             };
             this.translation = new AddressTranslation(engine, roms, mapped, faults);
@@ -305,7 +306,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 }
                 return region.handler().read(offset, width);
             } catch (Throwable t) {
-                hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
+                exits.hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
                 return 0;
             }
         };
@@ -317,7 +318,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 }
                 region.handler().write(offset, width, width == 8 ? value : value & ((1L << (width * 8)) - 1));
             } catch (Throwable t) {
-                hostError(region.name() + " write at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
+                exits.hostError(region.name() + " write at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
             }
         };
         engine.mapMmio(base, size, read, write);
@@ -437,7 +438,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     }
 
     private CpuExit loop(Duration limit) {
-        pendingExit = null;
+        exits.clear();
         while (true) {
             // Requests made before this point are answered by the state checks below; a request made after it
             // stops the next run at its first block.
@@ -468,9 +469,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 inEngine = false;
             }
             boolean requested = stopper.requested();
-            CpuExit exit = pendingExit;
+            CpuExit exit = exits.take();
             if (exit != null) {
-                pendingExit = null;
                 LOG.debug("run ended: {}", exit.describe());
                 return exit;
             }
@@ -675,7 +675,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             return 0;
         } catch (Throwable t) {
-            hostError("handling a guest cache maintenance instruction failed: " + t, t);
+            exits.hostError("handling a guest cache maintenance instruction failed: " + t, t);
             return 1;
         }
     }
@@ -715,7 +715,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             alarm.arm(Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos()));
             return 1;
         } catch (Throwable t) {
-            hostError("handling a guest MSR failed: " + t, t);
+            exits.hostError("handling a guest MSR failed: " + t, t);
             return 1;
         }
     }
@@ -734,18 +734,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
-    private void endRun(CpuExit exit) {
-        if (pendingExit == null) {
-            pendingExit = exit;
-        }
-        engine.stop();
-    }
-
-    private void hostError(String message, Throwable cause) {
-        LOG.error("{}", message, cause);
-        endRun(new CpuExit.HostError(message, cause));
-    }
-
     // ---- hooks (CPU thread; never let anything escape into native code) ----
 
     private void onInterrupt(int intno) {
@@ -753,10 +741,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             long pc = engine.pc();
             CpuExit exit = trap(intno, pc);
             if (exit != null) {
-                endRun(exit);
+                exits.end(exit);
             }
         } catch (Throwable t) {
-            hostError("handling guest exception " + intno + " failed: " + t, t);
+            exits.hostError("handling guest exception " + intno + " failed: " + t, t);
         }
     }
 
@@ -823,11 +811,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             MemoryAccessException.Kind kind = type == UC_MEM_WRITE_UNMAPPED ? MemoryAccessException.Kind.WRITE
                     : type == UC_MEM_FETCH_UNMAPPED ? MemoryAccessException.Kind.FETCH
                     : MemoryAccessException.Kind.READ;
-            if (pendingExit == null) {
-                pendingExit = accessFault(address, kind, size, "no memory or device is mapped there");
+            if (!exits.isSet()) {
+                exits.offer(accessFault(address, kind, size, "no memory or device is mapped there"));
             }
         } catch (Throwable t) {
-            hostError("reporting an access to nothing at 0x" + Long.toHexString(address) + " failed: " + t, t);
+            exits.hostError("reporting an access to nothing at 0x" + Long.toHexString(address) + " failed: " + t, t);
         }
         return false;
     }
@@ -850,12 +838,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         try {
             RomDeviceMapping rom = romView(address);
             if (rom == null) {
-                endRun(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
+                exits.end(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
                 return false;
             }
             rom.write(address, size, value);
         } catch (Throwable t) {
-            hostError("write of " + size + " byte(s) at 0x" + Long.toHexString(address) + " failed: " + t, t);
+            exits.hostError("write of " + size + " byte(s) at 0x" + Long.toHexString(address) + " failed: " + t, t);
         }
         return true;
     }
@@ -867,13 +855,13 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 return true; // a ROM device in command mode: the CPU fetches status words, as on real hardware
             }
             AddressSpace.Mapping m = mappingAt(address);
-            if (pendingExit == null) {
-                pendingExit = new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(address),
+            if (!exits.isSet()) {
+                exits.offer(new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(address),
                         MemoryAccessException.Kind.FETCH, size, "device region '"
-                        + (m == null ? "?" : m.region().name()) + "' cannot be executed");
+                        + (m == null ? "?" : m.region().name()) + "' cannot be executed"));
             }
         } catch (Throwable t) {
-            hostError("reporting a fetch from a device at 0x" + Long.toHexString(address) + " failed: " + t, t);
+            exits.hostError("reporting a fetch from a device at 0x" + Long.toHexString(address) + " failed: " + t, t);
         }
         return false;
     }
