@@ -7,12 +7,8 @@ import dev.virtflash.memory.AddressSpaceListener;
 import dev.virtflash.memory.GuestAddress;
 import dev.virtflash.memory.MemoryAccessException;
 import dev.virtflash.memory.MemoryRegion;
-import dev.virtflash.memory.MmioRegion;
-import dev.virtflash.memory.RamRegion;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -131,8 +127,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final UnicornEngine engine;
     private final PreciseStopper stopper;
     private final Semihosting semihosting;
-    private final List<RomDeviceMapping> roms = new ArrayList<>();
-    private final List<AddressSpace.Mapping> mapped = new ArrayList<>();
+    private final MemoryMirror memory;
     private final RomDeviceMapping.Faults faults;
     private final AddressTranslation translation;
     private final FaultingInstruction.Cpu faultingCpu = new FaultingInstruction.Cpu() {
@@ -156,7 +151,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             return translation.physical(va);
         }
     };
-    private final long pageSize;
     private final long initialPstate;
     private final long powerOnState;
 
@@ -212,7 +206,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     exits.hostError(message, cause);
                 }
             };
-            this.translation = new AddressTranslation(engine, roms, mapped, faults);
+            this.memory = new MemoryMirror(engine, faults, exits);
+            this.translation = memory.translation();
             engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
             engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
             engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
@@ -221,7 +216,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     (uc, type, address, size, value, userData) -> onWriteProtected(address, size, value), 1, 0);
             engine.hookMemory(UC_HOOK_MEM_FETCH_PROT,
                     (uc, type, address, size, value, userData) -> onFetchProtected(address, size), 1, 0);
-            this.pageSize = engine.pageSize();
             // Unicorn's A57 keeps EL2 and EL3 but starts at EL1 with SCR_EL3 = 0, i.e. RW = 0: QEMU then treats EL1
             // as AArch32 for exception returns, and every ERET to EL1 becomes an illegal return that sets PSTATE.IL
             // (the first ERET of an exception handler at EL1 does that). An AArch64 EL1 needs SCR_EL3.RW = 1.
@@ -231,7 +225,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             this.powerOnState = engine.saveContext();
             LOG.debug("Unicorn {} Cortex-A57 (MIDR 0x{}) starts at pc 0x0, PSTATE 0x{} (EL{}), page size {}",
                     UnicornLibrary.version(), Long.toHexString(engine.midr()), Long.toHexString(initialPstate),
-                    (initialPstate >>> 2) & 3, pageSize);
+                    (initialPstate >>> 2) & 3, memory.pageSize());
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
@@ -273,62 +267,13 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public void regionMapped(GuestAddress base, MemoryRegion region) {
-        long at = base.value();
-        if ((at & (pageSize - 1)) != 0) {
-            throw new IllegalArgumentException(String.format("region '%s' at %s: the CPU maps whole pages, so a "
-                    + "region must start on a %d-byte boundary", region.name(), base, pageSize));
-        }
-        if (region instanceof RamRegion) {
-            RamRegion ram = (RamRegion) region;
-            if (ram.memory().tracksWrites()) {
-                // the guest writes RAM through the pointer, behind the memory's record of which pages hold data
-                throw new IllegalArgumentException("RAM region '" + region.name() + "': its memory must be made by "
-                        + "HostMemory.allocateCpuWritable, since the CPU writes it directly");
-            }
-            engine.mapPointer(at, ram.memory().mappedSize(), UC_PROT_ALL, ram.memory().address());
-        } else if (region instanceof RomDeviceRegion) {
-            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults));
-        } else {
-            mapMmio(at, (MmioRegion) region);
-        }
-        mapped.add(new AddressSpace.Mapping(base, region));
-        LOG.debug("mapped {} at {}", region.name(), base);
-    }
-
-    private void mapMmio(long base, MmioRegion region) {
-        long size = (region.size() + pageSize - 1) & -pageSize;
-        long limit = region.size();
-        UnicornLibrary.MmioRead read = (uc, offset, width, userData) -> {
-            try {
-                if (offset > limit - width) {
-                    faults.accessPastEnd(base + offset, width, MemoryAccessException.Kind.READ, region.name());
-                    return 0;
-                }
-                return region.handler().read(offset, width);
-            } catch (Throwable t) {
-                exits.hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
-                return 0;
-            }
-        };
-        UnicornLibrary.MmioWrite write = (uc, offset, width, value, userData) -> {
-            try {
-                if (offset > limit - width) {
-                    faults.accessPastEnd(base + offset, width, MemoryAccessException.Kind.WRITE, region.name());
-                    return;
-                }
-                region.handler().write(offset, width, width == 8 ? value : value & ((1L << (width * 8)) - 1));
-            } catch (Throwable t) {
-                exits.hostError(region.name() + " write at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
-            }
-        };
-        engine.mapMmio(base, size, read, write);
+        memory.regionMapped(base, region);
     }
 
     @Override
     public void romdChanged(GuestAddress base, RomDeviceRegion region, boolean romd) {
         boolean running = checkEventThread("romdChanged");
-        RomDeviceMapping rom = rom(base.value());
-        if (rom != null && rom.romdChanged(romd, running)) {
+        if (memory.romdChanged(base, romd, running)) {
             stopper.request();
         }
     }
@@ -336,10 +281,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     @Override
     public void contentChanged(GuestAddress base, RomDeviceRegion region, long offset, long length) {
         checkEventThread("contentChanged");
-        RomDeviceMapping rom = rom(base.value());
-        if (rom != null) {
-            rom.contentChanged(offset, length);
-        }
+        memory.contentChanged(base, offset, length);
     }
 
     /** Whether the CPU is running on this thread; throws if it runs on another one. */
@@ -354,21 +296,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             return runner != null;
         }
-    }
-
-    /** The ROM device at guest address {@code address}, or null. */
-    private RomDeviceMapping rom(long address) {
-        return translation.rom(address);
-    }
-
-    /** The ROM device one of whose views holds physical address {@code physical}, or null. */
-    private RomDeviceMapping romView(long physical) {
-        for (RomDeviceMapping r : roms) {
-            if (r.viewOffset(physical) >= 0) {
-                return r;
-            }
-        }
-        return null;
     }
 
     // ---- running ----
@@ -448,9 +375,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 flushTranslations = false;
                 engine.flushTranslations();
             }
-            for (RomDeviceMapping rom : roms) {
-                rom.switchIfPending();
-            }
+            memory.switchPendingRoms();
             ExternalStop stop = externalStop.getAndSet(null);
             if (stop != null) {
                 GuestAddress pc = new GuestAddress(engine.pc());
@@ -836,7 +761,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private boolean onWriteProtected(long address, int size, long value) {
         try {
-            RomDeviceMapping rom = romView(address);
+            RomDeviceMapping rom = memory.romView(address);
             if (rom == null) {
                 exits.end(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
                 return false;
@@ -850,11 +775,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private boolean onFetchProtected(long address, int size) {
         try {
-            RomDeviceMapping rom = romView(address);
+            RomDeviceMapping rom = memory.romView(address);
             if (rom != null && rom.inCommandView(address)) {
                 return true; // a ROM device in command mode: the CPU fetches status words, as on real hardware
             }
-            AddressSpace.Mapping m = mappingAt(address);
+            AddressSpace.Mapping m = memory.mappingAt(address);
             if (!exits.isSet()) {
                 exits.offer(new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(address),
                         MemoryAccessException.Kind.FETCH, size, "device region '"
@@ -864,15 +789,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             exits.hostError("reporting a fetch from a device at 0x" + Long.toHexString(address) + " failed: " + t, t);
         }
         return false;
-    }
-
-    private AddressSpace.Mapping mappingAt(long address) {
-        for (AddressSpace.Mapping m : mapped) {
-            if (Long.compareUnsigned(address - m.base().value(), m.region().size()) < 0) {
-                return m;
-            }
-        }
-        return null;
     }
 
     // ---- registers ----
@@ -949,7 +865,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */
     public long romDeviceSwitches(GuestAddress base) {
-        RomDeviceMapping rom = rom(base.value());
+        RomDeviceMapping rom = memory.rom(base.value());
         if (rom == null) {
             throw new IllegalArgumentException("no ROM device at " + base);
         }
@@ -961,7 +877,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * (only when code was fetched from its array since the previous drop).
      */
     public long romDeviceTranslationDrops(GuestAddress base) {
-        RomDeviceMapping rom = rom(base.value());
+        RomDeviceMapping rom = memory.rom(base.value());
         if (rom == null) {
             throw new IllegalArgumentException("no ROM device at " + base);
         }
@@ -1005,6 +921,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public String toString() {
-        return "UnicornCpu[Cortex-A57, " + mapped.size() + " regions]";
+        return "UnicornCpu[Cortex-A57, " + memory.size() + " regions]";
     }
 }
