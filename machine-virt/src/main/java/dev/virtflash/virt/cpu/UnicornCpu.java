@@ -10,7 +10,6 @@ import dev.virtflash.memory.MemoryRegion;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +65,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnicornCpu.class);
 
-    private enum ExternalStop { TIMEOUT, REQUEST }
-
     /**
      * While an asserted interrupt stays masked, the CPU looks at the mask again after each block for this many stops
      * (precise: the interrupt is taken right after the instruction that unmasks it), then at growing intervals.
@@ -102,12 +99,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private int maskedStreak;
     private long maskedInterval;
 
-    private final Object lock = new Object();
-    private Thread runner;
-    /** The running thread, for unparking it without the lock. */
-    private volatile Thread running;
-    private boolean closed;
-    private final AtomicReference<ExternalStop> externalStop = new AtomicReference<>();
+    private final RunControl control;
     /** Set by hooks on the CPU thread; read by the run loop on the same thread. */
     private final PendingExit exits;
     private AddressSpace space;
@@ -126,6 +118,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 this.alarm = null;
             }
             this.stopper = new PreciseStopper(engine);
+            this.control = new RunControl(stopper);
             this.faults = new RomDeviceMapping.Faults() {
                 @Override
                 public void accessPastEnd(long address, int size, MemoryAccessException.Kind kind, String region) {
@@ -199,7 +192,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public void romdChanged(GuestAddress base, RomDeviceRegion region, boolean romd) {
-        boolean running = checkEventThread("romdChanged");
+        boolean running = control.checkEventThread("romdChanged");
         if (memory.romdChanged(base, romd, running)) {
             stopper.request();
         }
@@ -207,22 +200,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public void contentChanged(GuestAddress base, RomDeviceRegion region, long offset, long length) {
-        checkEventThread("contentChanged");
+        control.checkEventThread("contentChanged");
         memory.contentChanged(base, offset, length);
-    }
-
-    /** Whether the CPU is running on this thread; throws if it runs on another one. */
-    private boolean checkEventThread(String event) {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException(event + " on a closed CPU");
-            }
-            if (runner != null && runner != Thread.currentThread()) {
-                throw new IllegalStateException(event + " from thread '" + Thread.currentThread().getName()
-                        + "' while the CPU runs on '" + runner.getName() + "'");
-            }
-            return runner != null;
-        }
     }
 
     // ---- running ----
@@ -237,58 +216,19 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * {@link CpuExit.Timeout}; {@code null} means no limit.
      */
     public CpuExit run(Duration limit) {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("run on a closed CPU");
-            }
-            if (runner != null) {
-                throw new IllegalStateException("CPU already running on thread '" + runner.getName() + "'");
-            }
-            runner = Thread.currentThread();
-            running = runner;
-            externalStop.set(null);
-        }
-        Thread watchdog = limit == null ? null : startWatchdog(limit);
+        control.begin();
+        Thread watchdog = limit == null ? null : control.startWatchdog(limit);
         try {
             return loop(limit);
         } finally {
             if (watchdog != null) {
                 watchdog.interrupt();
             }
-            synchronized (lock) {
-                runner = null;
-                running = null;
-                lock.notifyAll();
-            }
+            control.end();
             if (alarm != null) {
                 alarm.arm(DeadlineAlarm.NEVER);
             }
         }
-    }
-
-    private Thread startWatchdog(Duration limit) {
-        Thread cpuThread = Thread.currentThread();
-        long deadline = System.nanoTime() + limit.toNanos();
-        Thread t = new Thread(() -> {
-            try {
-                long left;
-                while ((left = deadline - System.nanoTime()) > 0) {
-                    Thread.sleep(Math.max(1, left / 1_000_000), 0);
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-            synchronized (lock) {
-                if (!closed && runner == cpuThread) {
-                    externalStop.compareAndSet(null, ExternalStop.TIMEOUT);
-                    stopper.request();
-                    LockSupport.unpark(cpuThread);
-                }
-            }
-        }, "virtflash-cpu-time-limit");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     private CpuExit loop(Duration limit) {
@@ -302,10 +242,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 engine.flushTranslations();
             }
             memory.switchPendingRoms();
-            ExternalStop stop = externalStop.getAndSet(null);
+            RunControl.ExternalStop stop = control.takeExternalStop();
             if (stop != null) {
                 GuestAddress pc = new GuestAddress(engine.pc());
-                return stop == ExternalStop.TIMEOUT ? new CpuExit.Timeout(pc, limit) : new CpuExit.Stopped(pc);
+                return stop == RunControl.ExternalStop.TIMEOUT ? new CpuExit.Timeout(pc, limit)
+                        : new CpuExit.Stopped(pc);
             }
             if (wiring != null) {
                 serviceInterrupts();
@@ -399,7 +340,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private void waitForInterrupt() {
         waitsForInterrupt++;
         alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
-        while (externalStop.get() == null) {
+        while (!control.externalStopPending()) {
             long now = System.nanoTime();
             timer.refresh(now);
             wiring.poll(now);
@@ -412,7 +353,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             if (Thread.currentThread().isInterrupted()) {
                 // park would return at once forever: end the run as if stopped
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
+                control.stopFromCpuThread();
                 return;
             }
             LockSupport.parkNanos(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
@@ -421,11 +362,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     /** The alarm thread: the next timer or device event is due. */
     private void deadlinePassed() {
-        Thread t = running;
-        if (t != null) {
-            stopper.request();
-            LockSupport.unpark(t);
-        }
+        control.wake();
     }
 
     /**
@@ -435,7 +372,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * looked at before the guest runs again anyway. From another thread it is the same as {@link #wake()}.
      */
     public void interruptInputsChanged() {
-        Thread t = running;
+        Thread t = control.running();
         if (t == Thread.currentThread()) {
             if (inEngine) {
                 stopper.request();
@@ -451,11 +388,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * does nothing when the CPU is not running.
      */
     public void wake() {
-        Thread t = running;
-        if (t != null) {
-            stopper.request();
-            LockSupport.unpark(t);
-        }
+        control.wake();
     }
 
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */
@@ -493,13 +426,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * {@link CpuExit.Stopped}. Safe from any thread; does nothing if the CPU is not running.
      */
     public void requestStop() {
-        synchronized (lock) {
-            if (!closed && runner != null) {
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
-                stopper.request();
-                LockSupport.unpark(runner);
-            }
-        }
+        control.requestStop();
     }
 
     // ---- registers ----
@@ -560,11 +487,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * calls this, then runs again). Only while not running.
      */
     public void reset() {
-        synchronized (lock) {
-            if (closed || runner != null) {
-                throw new IllegalStateException(closed ? "reset of a closed CPU" : "reset while running");
-            }
-        }
+        control.requireIdle("reset of a closed CPU", "reset while running");
         engine.restoreContext(powerOnState);
         // The context holds no TLB: drop the translations of the guest's page tables before it (MMU off) comes back.
         engine.flushTlb();
@@ -601,25 +524,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            if (runner == Thread.currentThread()) {
-                throw new IllegalStateException("close() from inside a run");
-            }
-            while (runner != null) {
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
-                stopper.request();
-                LockSupport.unpark(runner);
-                try {
-                    lock.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the CPU to stop", e);
-                }
-            }
-            closed = true;
+        if (!control.close()) {
+            return;
         }
         if (space != null) {
             space.removeListener(this);
