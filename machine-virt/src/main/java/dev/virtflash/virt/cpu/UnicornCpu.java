@@ -10,7 +10,6 @@ import dev.virtflash.memory.MemoryRegion;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +48,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifetime: close the CPU before the memory it maps. {@link #close()} releases the Unicorn engine and every
  * native hook, and stops listening to the address space.
+ *
+ * <p>Structure: this class is the public facade and keeps the run loop, the lifecycle and the register API; the
+ * rest lives along its seams: {@link MemoryMirror} (the address space mapped into the engine, ROM device lookups),
+ * {@link Traps} (exceptions and memory faults from inside a run), {@link SystemInstructionHooks} (MSR and SYS:
+ * timers, translation registers, cache and TLB maintenance), {@link InterruptDelivery} (IRQ/FIQ at precise stops,
+ * masked polling, WFI), {@link RunControl} (threads, stop requests, the time limit) and {@link PendingExit} (what
+ * ends a run). It stays a little over 400 lines because every public method of the CPU is here, most of them
+ * one-line delegations, and the class documentation above describes the CPU as a whole.
  */
 public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
@@ -65,17 +72,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnicornCpu.class);
 
-    /**
-     * While an asserted interrupt stays masked, the CPU looks at the mask again after each block for this many stops
-     * (precise: the interrupt is taken right after the instruction that unmasks it), then at growing intervals.
-     */
-    static final int MASKED_PRECISE_POLLS = 64;
-    /** First and longest interval between looks at a masked interrupt once the precise polls are used up. */
-    static final long MASKED_POLL_MIN_NANOS = 50_000;
-    static final long MASKED_POLL_MAX_NANOS = 1_000_000;
-
     /** WFI: 0xD503207F. */
     static final int WFI = 0xD503_207F;
+
     private final UnicornEngine engine;
     private final PreciseStopper stopper;
     private final Semihosting semihosting;
@@ -90,14 +89,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final InterruptWiring wiring;
     private final GenericTimerBinding timer;
     private final DeadlineAlarm alarm;
+    /** Null without a wiring, as are {@link #timer} and {@link #alarm}. */
+    private final InterruptDelivery interrupts;
     /** True while uc_emu_start runs (CPU thread only). */
     private boolean inEngine;
-    private long interruptsTaken;
-    private long waitsForInterrupt;
-    private long maskedPolls;
-    /** Stops in a row that found an asserted interrupt masked, and the current interval of timed looks. */
-    private int maskedStreak;
-    private long maskedInterval;
 
     private final RunControl control;
     /** Set by hooks on the CPU thread; read by the run loop on the same thread. */
@@ -134,6 +129,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             this.translation = memory.translation();
             this.systemHooks = new SystemInstructionHooks(engine, translation, stopper, exits, timer, alarm, wiring);
             systemHooks.install();
+            this.interrupts = wiring == null ? null
+                    : new InterruptDelivery(engine, stopper, wiring, timer, alarm, control);
             this.traps = new Traps(engine, memory, semihosting, exits);
             traps.install();
             // Unicorn's A57 keeps EL2 and EL3 but starts at EL1 with SCR_EL3 = 0, i.e. RW = 0: QEMU then treats EL1
@@ -249,7 +246,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                         : new CpuExit.Stopped(pc);
             }
             if (wiring != null) {
-                serviceInterrupts();
+                interrupts.service();
             }
             inEngine = true;
             translation.enterGuest();
@@ -282,81 +279,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             // A run that ended with no stop request and no exit ended at a WFI (Unicorn returns with PC after it).
             if (!requested && wiring != null && traps.instructionAt(pc - 4) == (WFI & 0xFFFF_FFFFL)) {
-                waitForInterrupt();
+                interrupts.waitForInterrupt(this);
             }
-        }
-    }
-
-    /**
-     * At a precise stop: brings timers and devices up to now, takes an asserted and unmasked interrupt, and arms the
-     * deadline alarm for the next event. An asserted but masked input makes the next run stop after its first
-     * block, to look at the mask again (MSR DAIFClr, MSR DAIF and ERET all end their block); after
-     * {@link #MASKED_PRECISE_POLLS} such stops in a row, the alarm looks again instead, at intervals growing from
-     * {@link #MASKED_POLL_MIN_NANOS} to {@link #MASKED_POLL_MAX_NANOS}.
-     */
-    private void serviceInterrupts() {
-        long now = System.nanoTime();
-        timer.refresh(now);
-        wiring.poll(now);
-        boolean irq = wiring.irq();
-        boolean fiq = wiring.fiq();
-        long nextLook = Long.MAX_VALUE;
-        boolean masked = false;
-        if (irq || fiq) {
-            long pstate = engine.pstate();
-            boolean takeFiq = fiq && (pstate & ExceptionEntry.PSTATE_F) == 0;
-            boolean takeIrq = irq && (pstate & ExceptionEntry.PSTATE_I) == 0;
-            if (takeFiq || takeIrq) {
-                if (ExceptionEntry.enterInterrupt(engine, takeFiq)) {
-                    interruptsTaken++;
-                }
-            } else if (((pstate >>> 2) & 3) <= 1) {
-                masked = true;
-                maskedPolls++;
-                if (maskedStreak < MASKED_PRECISE_POLLS) {
-                    // Short critical sections: catch the unmasking instruction exactly.
-                    maskedStreak++;
-                    maskedInterval = MASKED_POLL_MIN_NANOS;
-                    stopper.requestAfter(engine.pc());
-                } else {
-                    // A long masked stretch (firmware writing flash with IRQs off, a loop of a few blocks): look
-                    // again at growing intervals, so that it runs at full speed while still taking the interrupt
-                    // soon after it is unmasked.
-                    nextLook = now + maskedInterval;
-                    maskedInterval = Math.min(2 * maskedInterval, MASKED_POLL_MAX_NANOS);
-                }
-            }
-        }
-        if (!masked) {
-            maskedStreak = 0;
-        }
-        alarm.arm(Math.min(nextLook, Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
-    }
-
-    /**
-     * The guest executed WFI: sleeps until an interrupt input is asserted (masked or not, as on hardware), a timer or
-     * device deadline brings one, or an external stop is requested. {@link #wake()} makes it look again.
-     */
-    private void waitForInterrupt() {
-        waitsForInterrupt++;
-        alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
-        while (!control.externalStopPending()) {
-            long now = System.nanoTime();
-            timer.refresh(now);
-            wiring.poll(now);
-            if (wiring.irq() || wiring.fiq()) {
-                return;
-            }
-            long deadline = Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos());
-            if (deadline - now <= 0) {
-                continue;
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                // park would return at once forever: end the run as if stopped
-                control.stopFromCpuThread();
-                return;
-            }
-            LockSupport.parkNanos(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
         }
     }
 
@@ -393,17 +317,17 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */
     public long interruptsTaken() {
-        return interruptsTaken;
+        return interrupts == null ? 0 : interrupts.interruptsTaken();
     }
 
     /** How many WFI instructions made the CPU wait for an interrupt. */
     public long waitsForInterrupt() {
-        return waitsForInterrupt;
+        return interrupts == null ? 0 : interrupts.waitsForInterrupt();
     }
 
     /** How many times an asserted interrupt input was found masked at a stop. */
     public long maskedInterruptPolls() {
-        return maskedPolls;
+        return interrupts == null ? 0 : interrupts.maskedPolls();
     }
 
     /** How many guest writes to the EL1 timer registers were handled (0 without an {@link InterruptWiring}). */
