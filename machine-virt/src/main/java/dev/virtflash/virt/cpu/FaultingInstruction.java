@@ -166,7 +166,7 @@ final class FaultingInstruction {
         } else if ((insn & 0xFFFF_FFE0) == DC_ZVA) {
             // DC ZVA, Xt: zeroes the aligned block holding Xt (a store, for faults)
             isStore = true;
-            length = UnicornCpu.DC_ZVA_BLOCK_BYTES;
+            length = SystemInstructionHooks.DC_ZVA_BLOCK_BYTES;
             begin = cpu.index(insn & 31) & -length;
         } else {
             return null;

@@ -7,16 +7,10 @@ import dev.virtflash.memory.AddressSpaceListener;
 import dev.virtflash.memory.GuestAddress;
 import dev.virtflash.memory.MemoryAccessException;
 import dev.virtflash.memory.MemoryRegion;
-import dev.virtflash.memory.MmioRegion;
-import dev.virtflash.memory.RamRegion;
 import dev.virtflash.memory.RomDeviceRegion;
 import dev.virtflash.virt.devices.ConsoleSink;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +49,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifetime: close the CPU before the memory it maps. {@link #close()} releases the Unicorn engine and every
  * native hook, and stops listening to the address space.
+ *
+ * <p>Structure: this class is the public facade and keeps the run loop, the lifecycle and the register API; the
+ * rest lives along its seams: {@link MemoryMirror} (the address space mapped into the engine, ROM device lookups),
+ * {@link Traps} (exceptions and memory faults from inside a run), {@link SystemInstructionHooks} (MSR and SYS:
+ * timers, translation registers, cache and TLB maintenance), {@link InterruptDelivery} (IRQ/FIQ at precise stops,
+ * masked polling, WFI), {@link RunControl} (threads, stop requests, the time limit) and {@link PendingExit} (what
+ * ends a run). It stays a little over 400 lines because every public method of the CPU is here, most of them
+ * one-line delegations, and the class documentation above describes the CPU as a whole.
  */
 public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
@@ -70,122 +72,33 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      */
     public static final int DEFAULT_TRANSLATION_BUFFER_MIB = 4;
 
-    // Exception indexes as Unicorn 2.1.1 hands them to UC_HOOK_INTR (QEMU target/arm/cpu.h).
-    static final int EXCP_UDEF = 1;
-    static final int EXCP_SWI = 2;
-    static final int EXCP_PREFETCH_ABORT = 3;
-    static final int EXCP_DATA_ABORT = 4;
-    static final int EXCP_BKPT = 7;
-    static final int EXCP_HVC = 11;
-    static final int EXCP_SMC = 13;
-
-    /** HVC #imm16 and SMC #imm16: 0xD4000002/3 | imm16 << 5. */
-    private static final int EXC_MASK = 0xFFE0_001F;
-    private static final int HVC = 0xD400_0002;
-    private static final int SMC = 0xD400_0003;
-
     private static final Logger LOG = LoggerFactory.getLogger(UnicornCpu.class);
-
-    private enum ExternalStop { TIMEOUT, REQUEST }
-
-    /**
-     * While an asserted interrupt stays masked, the CPU looks at the mask again after each block for this many stops
-     * (precise: the interrupt is taken right after the instruction that unmasks it), then at growing intervals.
-     */
-    static final int MASKED_PRECISE_POLLS = 64;
-    /** First and longest interval between looks at a masked interrupt once the precise polls are used up. */
-    static final long MASKED_POLL_MIN_NANOS = 50_000;
-    static final long MASKED_POLL_MAX_NANOS = 1_000_000;
-
-    /** Cache maintenance instructions are SYS with CRn 7; (op1, CRm, op2) of the ones the CPU acts on. */
-    private static final int CACHE_CRN = 7;
-    /** DC ZVA: SYS #3, C7, C4, #1. */
-    private static final int DC_ZVA = sysKey(3, 4, 1);
-    /** IC IVAU: SYS #3, C7, C5, #1. */
-    private static final int IC_IVAU = sysKey(3, 5, 1);
-    /** IC IALLU: SYS #0, C7, C5, #0. */
-    private static final int IC_IALLU = sysKey(0, 5, 0);
-    /** IC IALLUIS: SYS #0, C7, C1, #0. */
-    private static final int IC_IALLUIS = sysKey(0, 1, 0);
-    /** Bytes one DC ZVA zeroes on the Cortex-A57 (DCZID_EL0.BS = 4: 16 words). */
-    static final long DC_ZVA_BLOCK_BYTES = 64;
-    /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
-    static final long ICACHE_LINE_BYTES = 64;
-
-    /** TLB maintenance is SYS with CRn 8; op1 0 and an odd op2 are the EL1 invalidations by VA. */
-    private static final int TLBI_CRN = 8;
-    /** CRn of the MSRs that may change translation: SCTLR_EL1 (C1) and TTBR0/TTBR1/TCR_EL1 (C2). */
-    private static final int MMU_CRN_SCTLR = 1;
-    private static final int MMU_CRN_TRANSLATION = 2;
-    /** CRn of the generic-timer registers. */
-    private static final int TIMER_CRN = 14;
 
     /** WFI: 0xD503207F. */
     static final int WFI = 0xD503_207F;
-    /** Where the MSR hook finds the fields of {@code uc_arm64_cp_reg}. */
-    private static final int CP_CRN = 0;
-    private static final int CP_CRM = 4;
-    private static final int CP_OP0 = 8;
-    private static final int CP_OP1 = 12;
-    private static final int CP_OP2 = 16;
-    private static final int CP_VAL = 24;
 
     private final UnicornEngine engine;
     private final PreciseStopper stopper;
     private final Semihosting semihosting;
-    private final List<RomDeviceMapping> roms = new ArrayList<>();
-    private final List<AddressSpace.Mapping> mapped = new ArrayList<>();
+    private final MemoryMirror memory;
     private final RomDeviceMapping.Faults faults;
     private final AddressTranslation translation;
-    private final FaultingInstruction.Cpu faultingCpu = new FaultingInstruction.Cpu() {
-        @Override
-        public long base(int n) {
-            return n == 31 ? engine.sp() : engine.x(n);
-        }
-
-        @Override
-        public long index(int n) {
-            return n == 31 ? 0 : engine.x(n);
-        }
-
-        @Override
-        public long instruction(long pc) {
-            return instructionAt(pc);
-        }
-
-        @Override
-        public long physical(long va) {
-            return translation.physical(va);
-        }
-    };
-    private final long pageSize;
+    private final Traps traps;
+    private final SystemInstructionHooks systemHooks;
     private final long initialPstate;
     private final long powerOnState;
 
     private final InterruptWiring wiring;
     private final GenericTimerBinding timer;
     private final DeadlineAlarm alarm;
+    /** Null without a wiring, as are {@link #timer} and {@link #alarm}. */
+    private final InterruptDelivery interrupts;
     /** True while uc_emu_start runs (CPU thread only). */
     private boolean inEngine;
-    private long interruptsTaken;
-    private long systemInstructions;
-    private long tlbFlushesByVa;
-    /** An IC IALLU(IS) asked to drop every translation at the next stop (CPU thread only). */
-    private boolean flushTranslations;
-    private long waitsForInterrupt;
-    private long maskedPolls;
-    /** Stops in a row that found an asserted interrupt masked, and the current interval of timed looks. */
-    private int maskedStreak;
-    private long maskedInterval;
 
-    private final Object lock = new Object();
-    private Thread runner;
-    /** The running thread, for unparking it without the lock. */
-    private volatile Thread running;
-    private boolean closed;
-    private final AtomicReference<ExternalStop> externalStop = new AtomicReference<>();
+    private final RunControl control;
     /** Set by hooks on the CPU thread; read by the run loop on the same thread. */
-    private CpuExit pendingExit;
+    private final PendingExit exits;
     private AddressSpace space;
 
     private UnicornCpu(ConsoleSink console, InterruptWiring wiring, int translationBufferMiB) {
@@ -193,7 +106,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
         try {
-            engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
+            this.exits = new PendingExit(engine);
             if (wiring != null) {
                 this.timer = new GenericTimerBinding(engine, wiring.timers());
                 this.alarm = new DeadlineAlarm("virtflash-cpu-deadline", this::deadlinePassed);
@@ -202,27 +115,26 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 this.alarm = null;
             }
             this.stopper = new PreciseStopper(engine);
+            this.control = new RunControl(stopper);
             this.faults = new RomDeviceMapping.Faults() {
                 @Override
                 public void accessPastEnd(long address, int size, MemoryAccessException.Kind kind, String region) {
-                    endRun(accessFault(address, kind, size, "past the end of " + region));
+                    exits.end(traps.accessFault(address, kind, size, "past the end of " + region));
                 }
 
                 @Override
                 public void hostError(String message, Throwable cause) {
-                    UnicornCpu.this.hostError(message, cause);
+                    exits.hostError(message, cause);
                 }
             };
-            this.translation = new AddressTranslation(engine, roms, mapped, faults);
-            engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
-            engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
-            engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
-                    (uc, type, address, size, value, userData) -> onUnmapped(type, address, size), 1, 0);
-            engine.hookMemory(UC_HOOK_MEM_WRITE_PROT,
-                    (uc, type, address, size, value, userData) -> onWriteProtected(address, size, value), 1, 0);
-            engine.hookMemory(UC_HOOK_MEM_FETCH_PROT,
-                    (uc, type, address, size, value, userData) -> onFetchProtected(address, size), 1, 0);
-            this.pageSize = engine.pageSize();
+            this.memory = new MemoryMirror(engine, faults, exits);
+            this.translation = memory.translation();
+            this.systemHooks = new SystemInstructionHooks(engine, translation, stopper, exits, timer, alarm, wiring);
+            systemHooks.install();
+            this.interrupts = wiring == null ? null
+                    : new InterruptDelivery(engine, stopper, wiring, timer, alarm, control);
+            this.traps = new Traps(engine, memory, semihosting, exits);
+            traps.install();
             // Unicorn's A57 keeps EL2 and EL3 but starts at EL1 with SCR_EL3 = 0, i.e. RW = 0: QEMU then treats EL1
             // as AArch32 for exception returns, and every ERET to EL1 becomes an illegal return that sets PSTATE.IL
             // (the first ERET of an exception handler at EL1 does that). An AArch64 EL1 needs SCR_EL3.RW = 1.
@@ -232,7 +144,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             this.powerOnState = engine.saveContext();
             LOG.debug("Unicorn {} Cortex-A57 (MIDR 0x{}) starts at pc 0x0, PSTATE 0x{} (EL{}), page size {}",
                     UnicornLibrary.version(), Long.toHexString(engine.midr()), Long.toHexString(initialPstate),
-                    (initialPstate >>> 2) & 3, pageSize);
+                    (initialPstate >>> 2) & 3, memory.pageSize());
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
@@ -283,102 +195,21 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public void regionMapped(GuestAddress base, MemoryRegion region) {
-        long at = base.value();
-        if ((at & (pageSize - 1)) != 0) {
-            throw new IllegalArgumentException(String.format("region '%s' at %s: the CPU maps whole pages, so a "
-                    + "region must start on a %d-byte boundary", region.name(), base, pageSize));
-        }
-        if (region instanceof RamRegion) {
-            RamRegion ram = (RamRegion) region;
-            if (ram.memory().tracksWrites()) {
-                // the guest writes RAM through the pointer, behind the memory's record of which pages hold data
-                throw new IllegalArgumentException("RAM region '" + region.name() + "': its memory must be made by "
-                        + "HostMemory.allocateCpuWritable, since the CPU writes it directly");
-            }
-            engine.mapPointer(at, ram.memory().mappedSize(), UC_PROT_ALL, ram.memory().address());
-        } else if (region instanceof RomDeviceRegion) {
-            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults));
-        } else {
-            mapMmio(at, (MmioRegion) region);
-        }
-        mapped.add(new AddressSpace.Mapping(base, region));
-        LOG.debug("mapped {} at {}", region.name(), base);
-    }
-
-    private void mapMmio(long base, MmioRegion region) {
-        long size = (region.size() + pageSize - 1) & -pageSize;
-        long limit = region.size();
-        UnicornLibrary.MmioRead read = (uc, offset, width, userData) -> {
-            try {
-                if (offset > limit - width) {
-                    faults.accessPastEnd(base + offset, width, MemoryAccessException.Kind.READ, region.name());
-                    return 0;
-                }
-                return region.handler().read(offset, width);
-            } catch (Throwable t) {
-                hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
-                return 0;
-            }
-        };
-        UnicornLibrary.MmioWrite write = (uc, offset, width, value, userData) -> {
-            try {
-                if (offset > limit - width) {
-                    faults.accessPastEnd(base + offset, width, MemoryAccessException.Kind.WRITE, region.name());
-                    return;
-                }
-                region.handler().write(offset, width, width == 8 ? value : value & ((1L << (width * 8)) - 1));
-            } catch (Throwable t) {
-                hostError(region.name() + " write at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);
-            }
-        };
-        engine.mapMmio(base, size, read, write);
+        memory.regionMapped(base, region);
     }
 
     @Override
     public void romdChanged(GuestAddress base, RomDeviceRegion region, boolean romd) {
-        boolean running = checkEventThread("romdChanged");
-        RomDeviceMapping rom = rom(base.value());
-        if (rom != null && rom.romdChanged(romd, running)) {
+        boolean running = control.checkEventThread("romdChanged");
+        if (memory.romdChanged(base, romd, running)) {
             stopper.request();
         }
     }
 
     @Override
     public void contentChanged(GuestAddress base, RomDeviceRegion region, long offset, long length) {
-        checkEventThread("contentChanged");
-        RomDeviceMapping rom = rom(base.value());
-        if (rom != null) {
-            rom.contentChanged(offset, length);
-        }
-    }
-
-    /** Whether the CPU is running on this thread; throws if it runs on another one. */
-    private boolean checkEventThread(String event) {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException(event + " on a closed CPU");
-            }
-            if (runner != null && runner != Thread.currentThread()) {
-                throw new IllegalStateException(event + " from thread '" + Thread.currentThread().getName()
-                        + "' while the CPU runs on '" + runner.getName() + "'");
-            }
-            return runner != null;
-        }
-    }
-
-    /** The ROM device at guest address {@code address}, or null. */
-    private RomDeviceMapping rom(long address) {
-        return translation.rom(address);
-    }
-
-    /** The ROM device one of whose views holds physical address {@code physical}, or null. */
-    private RomDeviceMapping romView(long physical) {
-        for (RomDeviceMapping r : roms) {
-            if (r.viewOffset(physical) >= 0) {
-                return r;
-            }
-        }
-        return null;
+        control.checkEventThread("contentChanged");
+        memory.contentChanged(base, offset, length);
     }
 
     // ---- running ----
@@ -393,81 +224,40 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * {@link CpuExit.Timeout}; {@code null} means no limit.
      */
     public CpuExit run(Duration limit) {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("run on a closed CPU");
-            }
-            if (runner != null) {
-                throw new IllegalStateException("CPU already running on thread '" + runner.getName() + "'");
-            }
-            runner = Thread.currentThread();
-            running = runner;
-            externalStop.set(null);
-        }
-        Thread watchdog = limit == null ? null : startWatchdog(limit);
+        control.begin();
+        Thread watchdog = limit == null ? null : control.startWatchdog(limit);
         try {
             return loop(limit);
         } finally {
             if (watchdog != null) {
                 watchdog.interrupt();
             }
-            synchronized (lock) {
-                runner = null;
-                running = null;
-                lock.notifyAll();
-            }
+            control.end();
             if (alarm != null) {
                 alarm.arm(DeadlineAlarm.NEVER);
             }
         }
     }
 
-    private Thread startWatchdog(Duration limit) {
-        Thread cpuThread = Thread.currentThread();
-        long deadline = System.nanoTime() + limit.toNanos();
-        Thread t = new Thread(() -> {
-            try {
-                long left;
-                while ((left = deadline - System.nanoTime()) > 0) {
-                    Thread.sleep(Math.max(1, left / 1_000_000), 0);
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-            synchronized (lock) {
-                if (!closed && runner == cpuThread) {
-                    externalStop.compareAndSet(null, ExternalStop.TIMEOUT);
-                    stopper.request();
-                    LockSupport.unpark(cpuThread);
-                }
-            }
-        }, "virtflash-cpu-time-limit");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     private CpuExit loop(Duration limit) {
-        pendingExit = null;
+        exits.clear();
         while (true) {
             // Requests made before this point are answered by the state checks below; a request made after it
             // stops the next run at its first block.
             stopper.clear();
             translation.registersChanged();
-            if (flushTranslations) {
-                flushTranslations = false;
+            if (systemHooks.takeTranslationFlush()) {
                 engine.flushTranslations();
             }
-            for (RomDeviceMapping rom : roms) {
-                rom.switchIfPending();
-            }
-            ExternalStop stop = externalStop.getAndSet(null);
+            memory.switchPendingRoms();
+            RunControl.ExternalStop stop = control.takeExternalStop();
             if (stop != null) {
                 GuestAddress pc = new GuestAddress(engine.pc());
-                return stop == ExternalStop.TIMEOUT ? new CpuExit.Timeout(pc, limit) : new CpuExit.Stopped(pc);
+                return stop == RunControl.ExternalStop.TIMEOUT ? new CpuExit.Timeout(pc, limit)
+                        : new CpuExit.Stopped(pc);
             }
             if (wiring != null) {
-                serviceInterrupts();
+                interrupts.service();
             }
             inEngine = true;
             translation.enterGuest();
@@ -479,16 +269,15 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 inEngine = false;
             }
             boolean requested = stopper.requested();
-            CpuExit exit = pendingExit;
+            CpuExit exit = exits.take();
             if (exit != null) {
-                pendingExit = null;
                 LOG.debug("run ended: {}", exit.describe());
                 return exit;
             }
             long pc = engine.pc();
             AddressTranslation.Abort abort = err == UC_ERR_EXCEPTION ? translation.takeAbort() : null;
             if (abort != null) {
-                CpuExit refused = AbortDelivery.deliver(engine, faultingCpu, abort, pc);
+                CpuExit refused = AbortDelivery.deliver(engine, traps.faultingCpu(), abort, pc);
                 if (refused != null) {
                     LOG.debug("run ended: {}", refused.describe());
                     return refused;
@@ -500,92 +289,15 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                         uc_strerror(err), err), null);
             }
             // A run that ended with no stop request and no exit ended at a WFI (Unicorn returns with PC after it).
-            if (!requested && wiring != null && instructionAt(pc - 4) == (WFI & 0xFFFF_FFFFL)) {
-                waitForInterrupt();
+            if (!requested && wiring != null && traps.instructionAt(pc - 4) == (WFI & 0xFFFF_FFFFL)) {
+                interrupts.waitForInterrupt(this);
             }
-        }
-    }
-
-    /**
-     * At a precise stop: brings timers and devices up to now, takes an asserted and unmasked interrupt, and arms the
-     * deadline alarm for the next event. An asserted but masked input makes the next run stop after its first
-     * block, to look at the mask again (MSR DAIFClr, MSR DAIF and ERET all end their block); after
-     * {@link #MASKED_PRECISE_POLLS} such stops in a row, the alarm looks again instead, at intervals growing from
-     * {@link #MASKED_POLL_MIN_NANOS} to {@link #MASKED_POLL_MAX_NANOS}.
-     */
-    private void serviceInterrupts() {
-        long now = System.nanoTime();
-        timer.refresh(now);
-        wiring.poll(now);
-        boolean irq = wiring.irq();
-        boolean fiq = wiring.fiq();
-        long nextLook = Long.MAX_VALUE;
-        boolean masked = false;
-        if (irq || fiq) {
-            long pstate = engine.pstate();
-            boolean takeFiq = fiq && (pstate & ExceptionEntry.PSTATE_F) == 0;
-            boolean takeIrq = irq && (pstate & ExceptionEntry.PSTATE_I) == 0;
-            if (takeFiq || takeIrq) {
-                if (ExceptionEntry.enterInterrupt(engine, takeFiq)) {
-                    interruptsTaken++;
-                }
-            } else if (((pstate >>> 2) & 3) <= 1) {
-                masked = true;
-                maskedPolls++;
-                if (maskedStreak < MASKED_PRECISE_POLLS) {
-                    // Short critical sections: catch the unmasking instruction exactly.
-                    maskedStreak++;
-                    maskedInterval = MASKED_POLL_MIN_NANOS;
-                    stopper.requestAfter(engine.pc());
-                } else {
-                    // A long masked stretch (firmware writing flash with IRQs off, a loop of a few blocks): look
-                    // again at growing intervals, so that it runs at full speed while still taking the interrupt
-                    // soon after it is unmasked.
-                    nextLook = now + maskedInterval;
-                    maskedInterval = Math.min(2 * maskedInterval, MASKED_POLL_MAX_NANOS);
-                }
-            }
-        }
-        if (!masked) {
-            maskedStreak = 0;
-        }
-        alarm.arm(Math.min(nextLook, Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
-    }
-
-    /**
-     * The guest executed WFI: sleeps until an interrupt input is asserted (masked or not, as on hardware), a timer or
-     * device deadline brings one, or an external stop is requested. {@link #wake()} makes it look again.
-     */
-    private void waitForInterrupt() {
-        waitsForInterrupt++;
-        alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
-        while (externalStop.get() == null) {
-            long now = System.nanoTime();
-            timer.refresh(now);
-            wiring.poll(now);
-            if (wiring.irq() || wiring.fiq()) {
-                return;
-            }
-            long deadline = Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos());
-            if (deadline - now <= 0) {
-                continue;
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                // park would return at once forever: end the run as if stopped
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
-                return;
-            }
-            LockSupport.parkNanos(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
         }
     }
 
     /** The alarm thread: the next timer or device event is due. */
     private void deadlinePassed() {
-        Thread t = running;
-        if (t != null) {
-            stopper.request();
-            LockSupport.unpark(t);
-        }
+        control.wake();
     }
 
     /**
@@ -595,7 +307,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * looked at before the guest runs again anyway. From another thread it is the same as {@link #wake()}.
      */
     public void interruptInputsChanged() {
-        Thread t = running;
+        Thread t = control.running();
         if (t == Thread.currentThread()) {
             if (inEngine) {
                 stopper.request();
@@ -611,26 +323,22 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * does nothing when the CPU is not running.
      */
     public void wake() {
-        Thread t = running;
-        if (t != null) {
-            stopper.request();
-            LockSupport.unpark(t);
-        }
+        control.wake();
     }
 
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */
     public long interruptsTaken() {
-        return interruptsTaken;
+        return interrupts == null ? 0 : interrupts.interruptsTaken();
     }
 
     /** How many WFI instructions made the CPU wait for an interrupt. */
     public long waitsForInterrupt() {
-        return waitsForInterrupt;
+        return interrupts == null ? 0 : interrupts.waitsForInterrupt();
     }
 
     /** How many times an asserted interrupt input was found masked at a stop. */
     public long maskedInterruptPolls() {
-        return maskedPolls;
+        return interrupts == null ? 0 : interrupts.maskedPolls();
     }
 
     /** How many guest writes to the EL1 timer registers were handled (0 without an {@link InterruptWiring}). */
@@ -638,97 +346,14 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         return timer == null ? 0 : timer.writes();
     }
 
-    private static int sysKey(int op1, int crm, int op2) {
-        return op1 << 8 | crm << 4 | op2;
-    }
-
-    /**
-     * The SYS hook (cache and TLB maintenance). Unicorn 2.1.1 misses some changes to memory that holds translated
-     * code: its DC ZVA zeroes the block through the host pointer without dropping code translated from it
-     * (measured), and AAVMF, which zeroes with DC ZVA and loads new drivers where old ones were, then ran stale code
-     * and jumped to 0xFFFF_FFFF_FFFF_FFFF before {@code Shell>}. So the binding drops translations where the
-     * architecture says code may have changed: the block of a DC ZVA, the line of an IC IVAU (which the architecture
-     * requires after writing code), and everything at an IC IALLU(IS) (at the next precise stop, not inside the
-     * running block). Unicorn then carries out the instruction itself.
-     */
-    private int onSys(long cp) {
-        try {
-            systemInstructions++;
-            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
-            int crn = p.getInt(CP_CRN);
-            if (crn == TLBI_CRN) {
-                if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
-                    // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
-                    // not the guest's whole page (4, 16 or 64 KiB); with no per-page flush in its API, drop all.
-                    engine.flushTlb();
-                    tlbFlushesByVa++;
-                }
-                return 0;
-            }
-            if (crn != CACHE_CRN) {
-                return 0;
-            }
-            int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
-            if (key == DC_ZVA) {
-                // By physical address: the operand is virtual, and the page may not even be executable.
-                long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
-                if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
-                    engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
-                }
-            } else if (key == IC_IVAU) {
-                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
-                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
-                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
-                }
-            } else if (key == IC_IALLU || key == IC_IALLUIS) {
-                flushTranslations = true;
-                stopper.request();
-            }
-            return 0;
-        } catch (Throwable t) {
-            hostError("handling a guest cache maintenance instruction failed: " + t, t);
-            return 1;
-        }
-    }
-
-    /** How many TLBI-by-VA instructions made the CPU drop its whole TLB (see {@link #onSys}). */
+    /** How many TLBI-by-VA instructions made the CPU drop its whole TLB (see {@link SystemInstructionHooks}). */
     public long tlbFlushesByVa() {
-        return tlbFlushesByVa;
+        return systemHooks.tlbFlushesByVa();
     }
 
     /** How many SYS instructions (cache and TLB maintenance) the guest executed. */
     public long systemInstructions() {
-        return systemInstructions;
-    }
-
-    /** The MSR hook: timer registers go to the timer binding; everything else stays with Unicorn. */
-    private int onMsr(long cp) {
-        try {
-            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
-            int op0 = p.getInt(CP_OP0);
-            int op1 = p.getInt(CP_OP1);
-            int crn = p.getInt(CP_CRN);
-            int crm = p.getInt(CP_CRM);
-            int op2 = p.getInt(CP_OP2);
-            if (crn == MMU_CRN_SCTLR || crn == MMU_CRN_TRANSLATION) {
-                translation.registersChanged(); // SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 (and their neighbours)
-                return 0;
-            }
-            if (crn != TIMER_CRN || timer == null) {
-                return 0; // fast path: not a generic-timer register
-            }
-            if (!timer.write(op0, op1, crn, crm, op2, p.getLong(CP_VAL))) {
-                return 0;
-            }
-            // A new compare value or enable bit moves the next deadline (the line itself, if it rose, already
-            // asked for a stop through the interrupt controller).
-            long now = System.nanoTime();
-            alarm.arm(Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos()));
-            return 1;
-        } catch (Throwable t) {
-            hostError("handling a guest MSR failed: " + t, t);
-            return 1;
-        }
+        return systemHooks.systemInstructions();
     }
 
     /**
@@ -736,166 +361,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * {@link CpuExit.Stopped}. Safe from any thread; does nothing if the CPU is not running.
      */
     public void requestStop() {
-        synchronized (lock) {
-            if (!closed && runner != null) {
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
-                stopper.request();
-                LockSupport.unpark(runner);
-            }
-        }
-    }
-
-    private void endRun(CpuExit exit) {
-        if (pendingExit == null) {
-            pendingExit = exit;
-        }
-        engine.stop();
-    }
-
-    private void hostError(String message, Throwable cause) {
-        LOG.error("{}", message, cause);
-        endRun(new CpuExit.HostError(message, cause));
-    }
-
-    // ---- hooks (CPU thread; never let anything escape into native code) ----
-
-    private void onInterrupt(int intno) {
-        try {
-            long pc = engine.pc();
-            CpuExit exit = trap(intno, pc);
-            if (exit != null) {
-                endRun(exit);
-            }
-        } catch (Throwable t) {
-            hostError("handling guest exception " + intno + " failed: " + t, t);
-        }
-    }
-
-    private CpuExit trap(int intno, long pc) {
-        switch (intno) {
-            case EXCP_UDEF: {
-                long insn = instructionAt(pc);
-                if (insn == (Semihosting.HLT_SEMIHOSTING & 0xFFFF_FFFFL)) {
-                    return semihosting.call(engine, pc, this::readGuest);
-                }
-                if (insn >= 0 && (((int) insn & EXC_MASK) == HVC || ((int) insn & EXC_MASK) == SMC)
-                        && exceptionLevel() > 0) {
-                    // An HVC/SMC that the CPU's configuration makes undefined: still a PSCI call, as in QEMU (at EL0
-                    // both are always undefined: the EL1 handler gets them, as from any user task).
-                    engine.pc(pc + 4);
-                    return Psci.call(engine, pc);
-                }
-                return ExceptionEntry.enter(engine, pc, insn, ExceptionEntry.EC_UNKNOWN, pc, "undefined instruction");
-            }
-            case EXCP_HVC:
-            case EXCP_SMC:
-                // Unicorn leaves PC on the next instruction, as the exception's return address.
-                return Psci.call(engine, pc - 4);
-            case EXCP_SWI:
-                return ExceptionEntry.enter(engine, pc - 4, instructionAt(pc - 4), ExceptionEntry.EC_SVC64, pc,
-                        "SVC");
-            case EXCP_BKPT:
-                return ExceptionEntry.enter(engine, pc, instructionAt(pc), ExceptionEntry.EC_BRK64, pc, "BRK");
-            case EXCP_PREFETCH_ABORT:
-            case EXCP_DATA_ABORT:
-                // Unicorn's own aborts (not the walker's, which come back as UC_ERR_EXCEPTION): it gives no syndrome.
-                return new CpuExit.GuestException(new GuestAddress(pc), instructionAt(pc),
-                        (intno == EXCP_DATA_ABORT ? "data" : "instruction") + " abort; Unicorn does not expose "
-                                + "its syndrome, so it is not delivered to the guest");
-            default:
-                return new CpuExit.GuestException(new GuestAddress(pc), instructionAt(pc),
-                        "exception index " + intno + ", which the binding does not deliver");
-        }
-    }
-
-    private long instructionAt(long pc) {
-        byte[] b = new byte[4];
-        if (!readMemory(pc, b)) {
-            return -1;
-        }
-        return (b[0] & 0xFFL) | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL) << 16 | (b[3] & 0xFFL) << 24;
-    }
-
-    /** Reads guest memory at a virtual address, as the guest at its current exception level sees it. */
-    private boolean readMemory(long address, byte[] dst) {
-        return translation.readVirtual(address, dst);
-    }
-
-    private CpuExit readGuest(long address, byte[] dst, long pc) {
-        if (readMemory(address, dst)) {
-            return null;
-        }
-        return new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(pc),
-                MemoryAccessException.Kind.READ, dst.length, "no memory there (semihosting parameter)");
-    }
-
-    private boolean onUnmapped(int type, long address, int size) {
-        try {
-            MemoryAccessException.Kind kind = type == UC_MEM_WRITE_UNMAPPED ? MemoryAccessException.Kind.WRITE
-                    : type == UC_MEM_FETCH_UNMAPPED ? MemoryAccessException.Kind.FETCH
-                    : MemoryAccessException.Kind.READ;
-            if (pendingExit == null) {
-                pendingExit = accessFault(address, kind, size, "no memory or device is mapped there");
-            }
-        } catch (Throwable t) {
-            hostError("reporting an access to nothing at 0x" + Long.toHexString(address) + " failed: " + t, t);
-        }
-        return false;
-    }
-
-    /** An access fault report, with the faulting instruction located inside the current block. */
-    private CpuExit.AccessFault accessFault(long address, MemoryAccessException.Kind kind, int size, String detail) {
-        if (kind == MemoryAccessException.Kind.FETCH) {
-            return new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(address), kind, size, detail);
-        }
-        long blockStart = engine.pc();
-        long pc = FaultingInstruction.find(faultingCpu, blockStart, address, kind == MemoryAccessException.Kind.WRITE);
-        if (pc < 0) {
-            pc = blockStart;
-            detail += " (pc is the start of the block: no instruction of it matches the access)";
-        }
-        return new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(pc), kind, size, detail);
-    }
-
-    private boolean onWriteProtected(long address, int size, long value) {
-        try {
-            RomDeviceMapping rom = romView(address);
-            if (rom == null) {
-                endRun(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
-                return false;
-            }
-            rom.write(address, size, value);
-        } catch (Throwable t) {
-            hostError("write of " + size + " byte(s) at 0x" + Long.toHexString(address) + " failed: " + t, t);
-        }
-        return true;
-    }
-
-    private boolean onFetchProtected(long address, int size) {
-        try {
-            RomDeviceMapping rom = romView(address);
-            if (rom != null && rom.inCommandView(address)) {
-                return true; // a ROM device in command mode: the CPU fetches status words, as on real hardware
-            }
-            AddressSpace.Mapping m = mappingAt(address);
-            if (pendingExit == null) {
-                pendingExit = new CpuExit.AccessFault(new GuestAddress(address), new GuestAddress(address),
-                        MemoryAccessException.Kind.FETCH, size, "device region '"
-                        + (m == null ? "?" : m.region().name()) + "' cannot be executed");
-            }
-        } catch (Throwable t) {
-            hostError("reporting a fetch from a device at 0x" + Long.toHexString(address) + " failed: " + t, t);
-        }
-        return false;
-    }
-
-    private AddressSpace.Mapping mappingAt(long address) {
-        for (AddressSpace.Mapping m : mapped) {
-            if (Long.compareUnsigned(address - m.base().value(), m.region().size()) < 0) {
-                return m;
-            }
-        }
-        return null;
+        control.requestStop();
     }
 
     // ---- registers ----
@@ -956,11 +422,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * calls this, then runs again). Only while not running.
      */
     public void reset() {
-        synchronized (lock) {
-            if (closed || runner != null) {
-                throw new IllegalStateException(closed ? "reset of a closed CPU" : "reset while running");
-            }
-        }
+        control.requireIdle("reset of a closed CPU", "reset while running");
         engine.restoreContext(powerOnState);
         // The context holds no TLB: drop the translations of the guest's page tables before it (MMU off) comes back.
         engine.flushTlb();
@@ -972,7 +434,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */
     public long romDeviceSwitches(GuestAddress base) {
-        RomDeviceMapping rom = rom(base.value());
+        RomDeviceMapping rom = memory.rom(base.value());
         if (rom == null) {
             throw new IllegalArgumentException("no ROM device at " + base);
         }
@@ -984,7 +446,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      * (only when code was fetched from its array since the previous drop).
      */
     public long romDeviceTranslationDrops(GuestAddress base) {
-        RomDeviceMapping rom = rom(base.value());
+        RomDeviceMapping rom = memory.rom(base.value());
         if (rom == null) {
             throw new IllegalArgumentException("no ROM device at " + base);
         }
@@ -997,25 +459,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            if (runner == Thread.currentThread()) {
-                throw new IllegalStateException("close() from inside a run");
-            }
-            while (runner != null) {
-                externalStop.compareAndSet(null, ExternalStop.REQUEST);
-                stopper.request();
-                LockSupport.unpark(runner);
-                try {
-                    lock.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the CPU to stop", e);
-                }
-            }
-            closed = true;
+        if (!control.close()) {
+            return;
         }
         if (space != null) {
             space.removeListener(this);
@@ -1028,6 +473,6 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
 
     @Override
     public String toString() {
-        return "UnicornCpu[Cortex-A57, " + mapped.size() + " regions]";
+        return "UnicornCpu[Cortex-A57, " + memory.size() + " regions]";
     }
 }

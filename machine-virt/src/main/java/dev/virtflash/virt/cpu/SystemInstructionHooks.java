@@ -1,0 +1,173 @@
+package dev.virtflash.virt.cpu;
+
+/**
+ * The CPU's system-instruction hooks (CPU thread only, from inside a run): the MSR hook, which hands the guest's
+ * writes to the EL1 generic-timer registers to the {@link GenericTimerBinding} (re-arming the deadline alarm) and
+ * tells {@link AddressTranslation} when a register that may change translation is written; and the SYS hook (cache
+ * and TLB maintenance), which drops translated code and TLB entries where Unicorn 2.1.1 would keep stale ones. Owns
+ * the counters of both and the pending request to drop every translation at the next stop (IC IALLU).
+ */
+final class SystemInstructionHooks {
+
+    /** Cache maintenance instructions are SYS with CRn 7; (op1, CRm, op2) of the ones the CPU acts on. */
+    private static final int CACHE_CRN = 7;
+    /** DC ZVA: SYS #3, C7, C4, #1. */
+    private static final int DC_ZVA = sysKey(3, 4, 1);
+    /** IC IVAU: SYS #3, C7, C5, #1. */
+    private static final int IC_IVAU = sysKey(3, 5, 1);
+    /** IC IALLU: SYS #0, C7, C5, #0. */
+    private static final int IC_IALLU = sysKey(0, 5, 0);
+    /** IC IALLUIS: SYS #0, C7, C1, #0. */
+    private static final int IC_IALLUIS = sysKey(0, 1, 0);
+    /** Bytes one DC ZVA zeroes on the Cortex-A57 (DCZID_EL0.BS = 4: 16 words). */
+    static final long DC_ZVA_BLOCK_BYTES = 64;
+    /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
+    static final long ICACHE_LINE_BYTES = 64;
+
+    /** TLB maintenance is SYS with CRn 8; op1 0 and an odd op2 are the EL1 invalidations by VA. */
+    private static final int TLBI_CRN = 8;
+    /** CRn of the MSRs that may change translation: SCTLR_EL1 (C1) and TTBR0/TTBR1/TCR_EL1 (C2). */
+    private static final int MMU_CRN_SCTLR = 1;
+    private static final int MMU_CRN_TRANSLATION = 2;
+    /** CRn of the generic-timer registers. */
+    private static final int TIMER_CRN = 14;
+
+    /** Where the MSR hook finds the fields of {@code uc_arm64_cp_reg}. */
+    private static final int CP_CRN = 0;
+    private static final int CP_CRM = 4;
+    private static final int CP_OP0 = 8;
+    private static final int CP_OP1 = 12;
+    private static final int CP_OP2 = 16;
+    private static final int CP_VAL = 24;
+
+    private final UnicornEngine engine;
+    private final AddressTranslation translation;
+    private final PreciseStopper stopper;
+    private final PendingExit exits;
+    /** Null without an {@link InterruptWiring}, as are {@link #alarm} and {@link #wiring}. */
+    private final GenericTimerBinding timer;
+    private final DeadlineAlarm alarm;
+    private final InterruptWiring wiring;
+
+    private long systemInstructions;
+    private long tlbFlushesByVa;
+    /** An IC IALLU(IS) asked to drop every translation at the next stop (CPU thread only). */
+    private boolean flushTranslations;
+
+    SystemInstructionHooks(UnicornEngine engine, AddressTranslation translation, PreciseStopper stopper,
+                           PendingExit exits, GenericTimerBinding timer, DeadlineAlarm alarm, InterruptWiring wiring) {
+        this.engine = engine;
+        this.translation = translation;
+        this.stopper = stopper;
+        this.exits = exits;
+        this.timer = timer;
+        this.alarm = alarm;
+        this.wiring = wiring;
+    }
+
+    /** Registers the MSR hook, then the SYS hook, with the engine. */
+    void install() {
+        engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
+        engine.hookSys((uc, reg, cp, userData) -> onSys(cp));
+    }
+
+    private static int sysKey(int op1, int crm, int op2) {
+        return op1 << 8 | crm << 4 | op2;
+    }
+
+    /**
+     * The SYS hook (cache and TLB maintenance). Unicorn 2.1.1 misses some changes to memory that holds translated
+     * code: its DC ZVA zeroes the block through the host pointer without dropping code translated from it
+     * (measured), and AAVMF, which zeroes with DC ZVA and loads new drivers where old ones were, then ran stale code
+     * and jumped to 0xFFFF_FFFF_FFFF_FFFF before {@code Shell>}. So the binding drops translations where the
+     * architecture says code may have changed: the block of a DC ZVA, the line of an IC IVAU (which the architecture
+     * requires after writing code), and everything at an IC IALLU(IS) (at the next precise stop, not inside the
+     * running block). Unicorn then carries out the instruction itself.
+     */
+    int onSys(long cp) {
+        try {
+            systemInstructions++;
+            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
+            int crn = p.getInt(CP_CRN);
+            if (crn == TLBI_CRN) {
+                if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
+                    // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
+                    // not the guest's whole page (4, 16 or 64 KiB); with no per-page flush in its API, drop all.
+                    engine.flushTlb();
+                    tlbFlushesByVa++;
+                }
+                return 0;
+            }
+            if (crn != CACHE_CRN) {
+                return 0;
+            }
+            int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
+            if (key == DC_ZVA) {
+                // By physical address: the operand is virtual, and the page may not even be executable.
+                long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
+                if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
+                    engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                }
+            } else if (key == IC_IVAU) {
+                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
+                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
+                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                }
+            } else if (key == IC_IALLU || key == IC_IALLUIS) {
+                flushTranslations = true;
+                stopper.request();
+            }
+            return 0;
+        } catch (Throwable t) {
+            exits.hostError("handling a guest cache maintenance instruction failed: " + t, t);
+            return 1;
+        }
+    }
+
+    /** The MSR hook: timer registers go to the timer binding; everything else stays with Unicorn. */
+    int onMsr(long cp) {
+        try {
+            com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
+            int op0 = p.getInt(CP_OP0);
+            int op1 = p.getInt(CP_OP1);
+            int crn = p.getInt(CP_CRN);
+            int crm = p.getInt(CP_CRM);
+            int op2 = p.getInt(CP_OP2);
+            if (crn == MMU_CRN_SCTLR || crn == MMU_CRN_TRANSLATION) {
+                translation.registersChanged(); // SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 (and their neighbours)
+                return 0;
+            }
+            if (crn != TIMER_CRN || timer == null) {
+                return 0; // fast path: not a generic-timer register
+            }
+            if (!timer.write(op0, op1, crn, crm, op2, p.getLong(CP_VAL))) {
+                return 0;
+            }
+            // A new compare value or enable bit moves the next deadline (the line itself, if it rose, already
+            // asked for a stop through the interrupt controller).
+            long now = System.nanoTime();
+            alarm.arm(Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos()));
+            return 1;
+        } catch (Throwable t) {
+            exits.hostError("handling a guest MSR failed: " + t, t);
+            return 1;
+        }
+    }
+
+    /** Whether an IC IALLU(IS) asked to drop every translation since the last call; forgets the request. */
+    boolean takeTranslationFlush() {
+        boolean flush = flushTranslations;
+        flushTranslations = false;
+        return flush;
+    }
+
+    /** How many TLBI-by-VA instructions made the CPU drop its whole TLB (see {@link #onSys}). */
+    long tlbFlushesByVa() {
+        return tlbFlushesByVa;
+    }
+
+    /** How many SYS instructions (cache and TLB maintenance) the guest executed. */
+    long systemInstructions() {
+        return systemInstructions;
+    }
+}
