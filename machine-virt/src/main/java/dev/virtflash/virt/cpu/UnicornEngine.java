@@ -10,6 +10,10 @@ import java.util.List;
  * memory mapping and hooks; every failing call throws {@link UnicornException}. Callback objects handed to Unicorn
  * are kept here, strongly reachable, until {@link #close()} (JNA frees a callback's native stub when its Java object
  * is collected). Not thread-safe: one thread uses an engine, except where a method says otherwise.
+ *
+ * <p>Size: about 450 lines, over the project's 400, on purpose: it is the one place that calls the native library,
+ * one short typed method per Unicorn call the binding makes (registers, system registers, memory, hooks, controls),
+ * each with the error check and message that call needs.
  */
 final class UnicornEngine implements AutoCloseable {
 

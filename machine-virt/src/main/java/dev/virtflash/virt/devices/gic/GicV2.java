@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * access. Input levels survive {@link #reset()} (they belong to the devices driving them).
  *
  * <p>Not thread-safe: every call comes from the CPU thread, like every other device of the board. No call allocates.
+ *
+ * <p>Size: about 410 lines, just over the project's 400: the register decoder of the distributor and CPU interface;
+ * the per-interrupt state already lives in {@link GicIrqState}.
  */
 public final class GicV2 {
 
