@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
+import dev.virtflash.memory.Zeros;
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.devices.ConsoleSource;
 import java.util.HashMap;
@@ -93,11 +94,8 @@ class ZeroTouchTest {
     private static long nonZeroPages(byte[] b) {
         long n = 0;
         for (int page = 0; page < b.length; page += 4096) {
-            for (int i = page; i < Math.min(b.length, page + 4096); i++) {
-                if (b[i] != 0) {
-                    n++;
-                    break;
-                }
+            if (!Zeros.isZero(b, page, Math.min(4096, b.length - page))) {
+                n++;
             }
         }
         return n;
