@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.memory.ProcessMappings;
+import dev.virtflash.memory.ProcessMappings.Mapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,12 +44,12 @@ class TwoMachinesTest {
         // malloc arenas for two threads that allocate natively at the same time (an arena is kept after its thread
         // ends, for the next one). Rounds 1 and 2 must then leave the process as they found it.
         long fds = 0;
-        List<String> maps = List.of();
+        List<Mapping> maps = List.of();
         for (int round = 0; round < 3; round++) {
             if (round == 1) {
                 settle();
                 fds = fileDescriptors();
-                maps = mappings();
+                maps = ProcessMappings.sample();
             }
             Path[] dirs = new Path[2];
             List<CliRun> results = concurrently(round, dirs);
@@ -63,12 +65,13 @@ class TwoMachinesTest {
         }
         settle();
         assertEquals(fds, fileDescriptors(), "open file descriptors after two rounds of two machines");
-        List<String> now = mappings();
-        // glibc and the JVM may split, merge or add a few lines of /proc/self/maps under load (arenas, compiler
-        // threads; up to 3 seen); one open machine costs far more (two banks and RAM, each between guard pages: at
-        // least 9 lines, plus Unicorn's translation buffer and heap), so a leaked machine would exceed this margin.
-        assertTrue(Math.abs(now.size() - maps.size()) <= 6, "lines of /proc/self/maps went from " + maps.size()
-                + " to " + now.size() + "; new lines: " + added(maps, now));
+        // The JVM commits heap and code cache inside what it reserved, and glibc keeps a malloc arena per thread that
+        // allocated natively: ProcessMappings leaves both out. A leaked machine would leave its banks (2 x 64 MiB), its
+        // RAM and Unicorn's translation buffer as new address space.
+        List<Mapping> taken = ProcessMappings.newSince(maps, ProcessMappings.sample());
+        long takenBytes = taken.stream().mapToLong(Mapping::size).sum();
+        assertTrue(takenBytes < 16 << 20, "address space taken after two rounds of two machines: " + takenBytes
+                + " bytes in " + taken);
     }
 
     /** Runs two machines at once, each in its own thread on its own images; waits until both threads are gone. */
@@ -95,16 +98,6 @@ class TwoMachinesTest {
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS), "pool threads ended");
         }
         return results;
-    }
-
-    private static List<String> added(List<String> before, List<String> after) {
-        List<String> names = new ArrayList<>();
-        for (String line : after) {
-            if (!before.contains(line)) {
-                names.add(line);
-            }
-        }
-        return names;
     }
 
     /** The default payload on images made in {@code dir}, the flash images given explicitly so their names are known. */
@@ -135,7 +128,4 @@ class TwoMachinesTest {
         }
     }
 
-    private static List<String> mappings() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/maps"));
-    }
 }

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.memory.ProcessMappings;
+import dev.virtflash.memory.ProcessMappings.Mapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -86,9 +89,8 @@ class ConcurrencyAndResourcesTest {
     }
 
     /**
-     * Six CPUs created, run and closed leave the process with the same descriptors and mappings. glibc's malloc
-     * arenas may split or merge a line as they grow (seen: +-1), so mappings get a margin of 2 lines; an open CPU
-     * costs several lines (its translation buffer, Unicorn's heap), measured here too, so a leaked CPU would exceed it.
+     * CPUs created, run and closed leave the process with the same descriptors and no address space of their own: an
+     * open CPU's RAM and translation buffer are new mappings ({@link ProcessMappings#newSince}), so a leaked one shows.
      */
     @Test
     void closingCpusReleasesEveryDescriptorAndMapping() throws Exception {
@@ -101,12 +103,12 @@ class ConcurrencyAndResourcesTest {
         }
         settle();
         long fds = fileDescriptors();
-        long maps = mappings();
+        List<Mapping> maps = ProcessMappings.sample();
         long perOpenCpu;
         try (TestMachine a = new TestMachine().loadRam(console); TestMachine b = new TestMachine().loadRam(console)) {
             a.cpu.run();
             b.cpu.run();
-            perOpenCpu = (mappings() - maps) / 2;
+            perOpenCpu = ProcessMappings.newBytes(maps, ProcessMappings.sample()) / 2;
         }
         for (int i = 0; i < CLOSED_CPUS - 2; i++) {
             try (TestMachine m = new TestMachine().loadRam(console)) {
@@ -115,12 +117,13 @@ class ConcurrencyAndResourcesTest {
         }
         settle();
         assertEquals(fds, fileDescriptors(), "open file descriptors");
-        long grown = mappings() - maps;
-        assertTrue(perOpenCpu >= 3, "an open CPU (with its memory) maps " + perOpenCpu + " lines");
-        // The JVM and glibc add a few lines of their own under load (compiler threads, malloc arenas); a leak of
-        // even one line per CPU would add CLOSED_CPUS lines.
-        assertTrue(grown < CLOSED_CPUS / 2, "lines of /proc/self/maps grew by " + grown + " after " + CLOSED_CPUS
-                + " CPUs were closed; an open CPU costs " + perOpenCpu);
+        List<Mapping> taken = ProcessMappings.newSince(maps, ProcessMappings.sample());
+        long grown = taken.stream().mapToLong(Mapping::size).sum();
+        assertTrue(perOpenCpu >= 1 << 20, "an open CPU (with its memory) maps " + perOpenCpu + " bytes");
+        // What the JVM commits inside its reservations and glibc's malloc arenas are not new address space; one
+        // leaked CPU would leave its RAM and translation buffer.
+        assertTrue(grown < perOpenCpu / 2, "address space taken after " + CLOSED_CPUS + " CPUs were closed: " + grown
+                + " bytes in " + taken + "; an open CPU maps " + perOpenCpu);
     }
 
     /** CPUs created and closed by the resource test. */
@@ -140,7 +143,4 @@ class ConcurrencyAndResourcesTest {
         }
     }
 
-    private static long mappings() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/maps")).size();
-    }
 }
