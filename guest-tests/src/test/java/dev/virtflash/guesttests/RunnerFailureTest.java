@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RunnerFailureTest {
 
     static final Duration SHORT = Duration.ofSeconds(3);
+    private static final String DROP_MARKER = " bytes dropped ...]";
     private final GuestRuns runs;
 
     RunnerFailureTest(GuestRuns runs) {
@@ -61,11 +62,15 @@ class RunnerFailureTest {
     @MethodSource("runners")
     void floodIsBoundedAndStopped(PayloadRunner runner) throws Exception {
         RunResult r = runner.run(RunSpec.of("flood").withTimeout(SHORT));
+        if (!r.console().contains(DROP_MARKER)) {
+            // A loaded machine may print less than the kept head and tail (320 KiB) in the short run: flood longer.
+            r = runner.run(RunSpec.of("flood").withTimeout(SHORT.multipliedBy(5)));
+        }
         assertTrue(r.timedOut(), r::describe);
         assertTrue(r.console().length() < (1 << 20), "console kept: " + r.console().length() + " chars");
         List<String> lines = r.lines();
         assertEquals("flood: line 0", lines.get(0));
-        assertTrue(r.console().contains(" bytes dropped ...]"), "no drop marker in a flood");
+        assertTrue(r.console().contains(DROP_MARKER), "no drop marker in a flood of " + r.console().length() + " chars");
         String lastFull = lines.get(lines.size() - 2);
         assertTrue(lastFull.matches("flood: line \\d+"), lastFull);
     }
