@@ -1,11 +1,11 @@
 package dev.virtflash.virt;
 
+import static dev.virtflash.hw.block.ImageFixtures.nonZeroPages;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
-import dev.virtflash.memory.Zeros;
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.devices.ConsoleSource;
 import java.util.HashMap;
@@ -89,15 +89,5 @@ class ZeroTouchTest {
             m.reset();
             assertEquals(pages * 4096, Residency.presentBytes(flash0), "a second reset too");
         }
-    }
-
-    private static long nonZeroPages(byte[] b) {
-        long n = 0;
-        for (int page = 0; page < b.length; page += 4096) {
-            if (!Zeros.isZero(b, page, Math.min(4096, b.length - page))) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -167,25 +167,13 @@ class ImgCommandTest {
             assertEquals("backing chain: " + image + " (qcow2) -> " + base, extra.get(0));
             extra = extra.subList(1, extra.size());
         }
-        long pages = nonZeroPages(ImageFixtures.qemuContents(image));
+        long pages = ImageFixtures.nonZeroPages(ImageFixtures.qemuContents(image));
         assertEquals(List.of("non-zero data: " + Sizes.qemuHuman(pages * 4096) + " (" + pages + " pages of 4 KiB, "
                 + pages * 4096 + " bytes: what a flash load keeps resident)"), extra, kind.toString());
     }
 
     static List<ImageFixtures.Kind> kinds() {
         return ImageFixtures.ALL;
-    }
-
-    /** Pages of {@code bytes} (4 KiB, the last one possibly short) holding a non-zero byte. */
-    private static long nonZeroPages(byte[] bytes) {
-        long pages = 0;
-        for (int page = 0; page < bytes.length; page += 4096) {
-            int end = Math.min(bytes.length, page + 4096);
-            if (Arrays.mismatch(bytes, page, end, new byte[end - page], 0, end - page) >= 0) {
-                pages++;
-            }
-        }
-        return pages;
     }
 
     /** qcow2 images made by {@code virt img create} and by {@code qemu-img create} with the same options. */

@@ -3,6 +3,7 @@ package dev.virtflash.hw.block;
 import static dev.virtflash.hw.block.ExternalTool.qemuImg;
 import static dev.virtflash.hw.block.ExternalTool.run;
 
+import dev.virtflash.memory.Zeros;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -206,5 +207,16 @@ public final class ImageFixtures {
         byte[] bytes = Files.readAllBytes(out);
         Files.delete(out);
         return bytes;
+    }
+
+    /** Pages of {@code bytes} (4 KiB, the last one possibly short) that hold a non-zero byte. */
+    public static long nonZeroPages(byte[] bytes) {
+        long pages = 0;
+        for (int page = 0; page < bytes.length; page += NonZeroReader.PAGE) {
+            if (!Zeros.isZero(bytes, page, Math.min(NonZeroReader.PAGE, bytes.length - page))) {
+                pages++;
+            }
+        }
+        return pages;
     }
 }

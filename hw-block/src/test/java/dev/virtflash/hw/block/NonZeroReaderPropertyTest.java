@@ -50,7 +50,7 @@ class NonZeroReaderPropertyTest {
                 fail(kind + " seed " + seed + ": byte " + mismatch + " is " + loaded[mismatch] + ", qemu-img reads "
                         + expected[mismatch]);
             }
-            long nonZeroPages = nonZeroPages(expected);
+            long nonZeroPages = ImageFixtures.nonZeroPages(expected);
             assertEquals(nonZeroPages, stats.pagesCopied(), "pages copied");
             assertEquals(nonZeroPages * NonZeroReader.PAGE, Residency.residentBytes(memory), "resident bytes");
             assertEquals(nonZeroPages * NonZeroReader.PAGE, Residency.presentBytes(memory), "pages touched");
@@ -58,19 +58,5 @@ class NonZeroReaderPropertyTest {
             assertEquals(expected.length, stats.bytesRead() + stats.bytesSkipped(), "bytes read + skipped");
         }
         Files.deleteIfExists(image);
-    }
-
-    /** Pages of {@code bytes} (4 KiB, the last one possibly short) that hold a non-zero byte. */
-    static long nonZeroPages(byte[] bytes) {
-        long pages = 0;
-        for (int page = 0; page < bytes.length; page += NonZeroReader.PAGE) {
-            for (int i = page; i < Math.min(bytes.length, page + NonZeroReader.PAGE); i++) {
-                if (bytes[i] != 0) {
-                    pages++;
-                    break;
-                }
-            }
-        }
-        return pages;
     }
 }
