@@ -138,6 +138,7 @@ static void geometry(void)
 int main(void)
 {
     con_line("cfi-query: CFI query and read identifier on flash1, every width");
+    check32("set-up: erase block 0 (status 0x80)", BOTH(SR_READY), cfi_erase(BANK));
     check32("set-up: program a data word at 0x40 (status 0x80)", BOTH(SR_READY), cfi_program32(BANK + 0x40, DATA_WORD));
     query_32();
     byte_lanes();

@@ -142,7 +142,11 @@ int main(void)
         buffer[i] = pattern_word(BUFFER_SEED, i);
     }
     step("buffered program", 4 * BUFFER_N, "bytes", BUFFER_AT);
-    expect_status("buffered program", BUFFER_AT, cfi_buffered(BUFFER_AT, buffer, BUFFER_N, BUFFER_AT));
+    (void)cfi_buffered(BUFFER_AT, buffer, BUFFER_N, BUFFER_AT);
+    /* the status register itself (0x70): a refused buffer leaves the bank in status mode on real NOR, but QEMU
+     * aborts it to read-array, where the read after the confirm is array data */
+    expect_status("buffered program", BUFFER_AT, cfi_status(BUFFER_AT));
+    cfi_read_array(BUFFER_AT);
 
     int before = failed;
     verify();

@@ -8,9 +8,13 @@
 #define BLOCK(n) (FLASH1_BASE + (uintptr_t)(n) * FLASH_BLOCK_SIZE)
 #define MARK 0x12345678u
 
-/* program marks at the first, middle and last word of a block and the words just outside it */
+/* program marks at the first, middle and last word of a block and the words just outside it (their blocks erased
+ * first: programming only clears bits) */
 static void mark(uintptr_t b)
 {
+    (void)cfi_erase(b - FLASH_BLOCK_SIZE);
+    (void)cfi_erase(b);
+    (void)cfi_erase(b + FLASH_BLOCK_SIZE);
     (void)cfi_program32(b - 4, MARK);
     (void)cfi_program32(b, MARK);
     (void)cfi_program32(b + FLASH_BLOCK_SIZE / 2, MARK);
@@ -55,6 +59,7 @@ static void confirm(void)
     scenario("erase-confirm");
     uintptr_t b = BLOCK(12), other = BLOCK(20);
     mark(b);
+    (void)cfi_erase(other);
     (void)cfi_program32(other, MARK);
     cfi_clear_status(b);
     cfi_cmd(b + 0x20000, CFI_BLOCK_ERASE);

@@ -152,9 +152,9 @@ int main(void)
     con_puts("fuzz: flash1 scratch blocks hash ");
     con_hex(hash_block_contents(FLASH1_SCRATCH, 0xcbf29ce484222325ull), 16);
     con_putc('\n');
-    check32("flash0 status after 0x50 then 0x70: 0", 0, flash0_status_after_clear());
+    check32("flash0 status after 0x50 then 0x70: no error bits", 0, flash0_status_after_clear() & BOTH(SR_ERRORS));
     cfi_clear_status(FLASH1_BASE);
-    check32("flash1 status after 0x50 then 0x70: 0", 0, cfi_status(FLASH1_BASE));
+    check32("flash1 status after 0x50 then 0x70: no error bits", 0, cfi_status(FLASH1_BASE) & BOTH(SR_ERRORS));
     cfi_read_array(FLASH1_BASE);
     return report_finish();
 }

@@ -1,6 +1,7 @@
 /*
- * Status register rules on flash1: the power-on value, reads at every width and address, 0x50 (clears SR.7 too and
- * goes to read-array), sticky error bits (an SR.4 left over makes every later buffered program abort until 0x50),
+ * Status register rules on flash1: the power-on value, reads at every width and address, 0x50 (clears the error
+ * bits and goes to read-array; SR.7 stays set on real NOR, QEMU 7.2 clears it too: note status-clear), sticky error
+ * bits (an SR.4 left over makes every later buffered program abort until 0x50),
  * and which commands leave read-status mode.
  */
 #include "check.h"
@@ -30,13 +31,16 @@ static void clear(void)
     cfi_cmd(b, CFI_READ_STATUS);
     cfi_cmd(b, CFI_CLEAR_STATUS);
     check32("0x50 goes to read-array", 0xffffffffu, bus_r32(b));
-    check32("0x70 after 0x50: 0x00000000 (SR.7 cleared too)", 0, cfi_status(b));
-    check32("still 0 on a second read", 0, bus_r32(b + 0x1000));
+    uint32_t cleared = cfi_status(b);
+    check_true("0x70 after 0x50: no error bits; SR.7 set (real NOR) or cleared too (QEMU 7.2)",
+               cleared == BOTH(SR_READY) || cleared == 0);
+    check32("the same on a second read", cleared, bus_r32(b + 0x1000));
     cfi_read_array(b);
-    check32("a word program sets SR.7 again", BOTH(SR_READY), cfi_program32(b, 0x0badc0de));
+    check32("a word program sets SR.7", BOTH(SR_READY), cfi_program32(b, 0x0badc0de));
     cfi_clear_status(b + 0x3fffc);
-    check32("0x50 at another address of the bank clears the one status register", 0, cfi_status(b));
+    check32("0x50 at another address of the bank clears the one status register", cleared, cfi_status(b));
     cfi_read_array(b);
+    note_clear_status("status-clear", cleared);
 }
 
 static void sticky(void)
@@ -64,7 +68,7 @@ static void sticky(void)
     check_fill32("nothing programmed", good, 16, 0xffffffffu);
     check32("error bits still there", BOTH(SR_READY | SR_PROGRAM_ERROR), cfi_status(b));
     cfi_clear_status(b);
-    check32("0x50 clears them", 0, cfi_status(b));
+    check32("0x50 clears them", 0, cfi_status(b) & BOTH(SR_ERRORS));
     cfi_read_array(b);
     check32("the same buffer now succeeds: status 0x80", BOTH(SR_READY), cfi_buffered(good, words, 4, good));
     check_pattern32("programmed", good, 4, 0x5A000001);

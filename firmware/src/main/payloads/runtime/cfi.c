@@ -1,5 +1,6 @@
 /* The usual CFI command sequences, in 32-bit bus cycles (see cfi.h). */
 #include "cfi.h"
+#include "check.h"
 #include "busscript.h"
 
 uint32_t cfi_status(uintptr_t addr)
@@ -11,6 +12,18 @@ uint32_t cfi_status(uintptr_t addr)
 void cfi_clear_status(uintptr_t addr)
 {
     cfi_cmd(addr, CFI_CLEAR_STATUS);
+}
+
+int note_clear_status(const char *key, uint32_t status_after_clear)
+{
+    int kept = (status_after_clear & BOTH(SR_READY)) != 0;
+    note(key, kept ? "SR.7 kept (real NOR)" : "SR.7 cleared (QEMU)");
+    return kept;
+}
+
+void note_program(const char *key, int anded)
+{
+    note(key, anded ? "and (real NOR: program only clears bits)" : "overwrite (QEMU)");
 }
 
 uint32_t cfi_erase(uintptr_t block)

@@ -41,6 +41,8 @@
 #define SR_VPP_LOW            0x08
 #define SR_PROGRAM_SUSPENDED  0x04
 #define SR_BLOCK_LOCKED       0x02
+/* the bits Clear Status (0x50) resets on every part; SR.7 is kept on real NOR, cleared too on QEMU 7.2 */
+#define SR_ERRORS             (SR_ERASE_ERROR | SR_PROGRAM_ERROR | SR_VPP_LOW | SR_BLOCK_LOCKED)
 
 /* CFI query table indices (each index is one 32-bit word on the bus: byte offset 4 * index) */
 #define CFI_IDX_QRY           0x10
@@ -75,8 +77,14 @@ static inline void cfi_read_array(uintptr_t a) { cfi_cmd(a, CFI_READ_ARRAY); }
 
 /* 0x70 at addr and one 32-bit status read; the bank stays in read-status mode. */
 uint32_t cfi_status(uintptr_t addr);
-/* 0x50 at addr: status becomes 0x00 (SR.7 too) and the bank returns to read-array. */
+/* 0x50 at addr: the error bits are cleared and the bank returns to read-array. SR.7 stays set on real NOR (our
+ * board's default); QEMU 7.2 clears it too (status 0x00). */
 void cfi_clear_status(uintptr_t addr);
+/* Prints the note of the 0x50 difference from the status read after 0x50, 0x70: "SR.7 kept (real NOR)" or
+ * "SR.7 cleared (QEMU)"; returns whether SR.7 was kept. */
+int note_clear_status(const char *key, uint32_t status_after_clear);
+/* Prints the note of the program difference: "and (real NOR: program only clears bits)" or "overwrite (QEMU)". */
+void note_program(const char *key, int anded);
 /* 0x20, 0xD0 at block; returns the 32-bit status read; ends with 0xFF. */
 uint32_t cfi_erase(uintptr_t block);
 /* 0x40, value (32-bit) at a; returns the status read; ends with 0xFF. */

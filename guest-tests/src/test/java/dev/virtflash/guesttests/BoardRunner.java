@@ -1,5 +1,6 @@
 package dev.virtflash.guesttests;
 
+import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.devices.ConsoleSource;
@@ -45,12 +46,11 @@ public final class BoardRunner implements PayloadRunner {
     /** How long past its time limit a run may take to come back before the runner gives up on it. */
     private static final Duration GRACE = Duration.ofSeconds(10);
 
-    private static final Set<KnownDifference> DIFFERENCES =
-            Collections.unmodifiableSet(EnumSet.of(KnownDifference.UNALIGNED_DEVICE_LOAD_AS_TWO_ALIGNED_LOADS));
-
     private final Set<ImageFormat> formats;
+    private final FlashSemantics semantics;
+    private final Set<KnownDifference> differences;
 
-    /** A runner for the board as built from this source tree: raw and qcow2 flash images. */
+    /** A runner for the board as built from this source tree, with its defaults: raw and qcow2 flash images. */
     public BoardRunner() {
         // BoardRunnerTest checks this set against what the board does
         this(EnumSet.allOf(ImageFormat.class));
@@ -58,21 +58,34 @@ public final class BoardRunner implements PayloadRunner {
 
     /** A runner declaring the flash1 formats it accepts. */
     BoardRunner(Set<ImageFormat> formats) {
-        this.formats = Collections.unmodifiableSet(EnumSet.copyOf(formats));
+        this(formats, FlashSemantics.REAL_NOR);
     }
 
+    /** A runner for the board with the flash semantics given ({@code -M virt,flash-semantics=...}). */
+    BoardRunner(Set<ImageFormat> formats, FlashSemantics semantics) {
+        this.formats = Collections.unmodifiableSet(EnumSet.copyOf(formats));
+        this.semantics = semantics;
+        EnumSet<KnownDifference> d = EnumSet.of(KnownDifference.UNALIGNED_DEVICE_LOAD_AS_TWO_ALIGNED_LOADS);
+        if (semantics == FlashSemantics.REAL_NOR) {
+            d.addAll(KnownDifference.realNor());
+        }
+        this.differences = Collections.unmodifiableSet(d);
+    }
+
+    /** {@value #NAME}, or {@code virtflash-qemu-7.2} for the board with QEMU 7.2's flash semantics. */
     @Override
     public String name() {
-        return NAME;
+        return semantics == FlashSemantics.REAL_NOR ? NAME : NAME + "-" + semantics.spelling();
     }
 
     /**
-     * One: Unicorn's TCG cuts unaligned device loads as QEMU 7.2 does. Otherwise the board follows upstream QEMU's
-     * flash model and the architecture (no stale translations).
+     * Unicorn's TCG cuts unaligned device loads as QEMU 7.2 does; with real NOR semantics (the default), the three
+     * deliberate differences of the flash model (program ANDs, 0x50 keeps SR.7, a refused buffered program reports
+     * status). Otherwise the board follows upstream QEMU's flash model and the architecture (no stale translations).
      */
     @Override
     public Set<KnownDifference> knownDifferences() {
-        return DIFFERENCES;
+        return differences;
     }
 
     @Override
@@ -91,6 +104,7 @@ public final class BoardRunner implements PayloadRunner {
             BoundedConsole console = new BoundedConsole(ProcessRun.CONSOLE_HEAD, ProcessRun.CONSOLE_TAIL);
             VirtMachine.Builder board = VirtMachine.builder()
                     .flashImage(0, flash0, ImageFormat.RAW.option(), false)
+                    .flashSemantics(semantics)
                     .console(console::put, ConsoleSource.none());
             if (!spec.noFlash1()) {
                 Path flash1 = spec.flash1() != null ? spec.flash1() : FlashImages.blankRaw(blank1);

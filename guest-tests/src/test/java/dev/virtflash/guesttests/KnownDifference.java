@@ -1,10 +1,12 @@
 package dev.virtflash.guesttests;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Documented differences between a board and upstream QEMU's flash behaviour (spec §1.8 and what the payloads
- * observed on Debian's QEMU 7.2). The payload scenarios that can tell them apart pass either way and print a
+ * observed on Debian's QEMU 7.2), QEMU's bugs and our deliberate ones (where QEMU is wrong against real parts). The payload scenarios that can tell them apart pass either way and print a
  * {@code note KEY: VALUE} line naming what they saw; a test expects, per runner, the value of the behaviour that
  * runner is documented to have.
  */
@@ -69,7 +71,31 @@ public enum KnownDifference {
      * keeps them. Seen from the host, not on the console: this difference has no note.
      */
     SEMIHOSTING_EXIT_DROPS_QCOW2_WRITES(List.of(), "qcow2 writes lost at SYS_EXIT", "qcow2 writes kept at SYS_EXIT",
-            true);
+            true),
+
+    /**
+     * Deliberate, ours (board property {@code flash-semantics=real-nor}, the default): programming ANDs into the
+     * array, as real NOR does (program only clears bits); QEMU (7.2 and upstream) stores the data as written. Linux
+     * writes a partial word as a bus word padded with 0xFF, so byte writes into one word accumulate on real NOR and
+     * keep only the last byte on QEMU (word-program's scenarios).
+     */
+    PROGRAM_ANDS_AS_REAL_NOR(List.of("program-over-data", "program-bytes-accumulate"),
+            "and (real NOR: program only clears bits)", "overwrite (QEMU)", true),
+
+    /**
+     * Deliberate, ours ({@code flash-semantics=real-nor}): Clear Status (0x50) resets the error bits and keeps SR.7,
+     * the ready bit, as Intel/Sharp parts do; QEMU clears the whole register, so a following 0x70 reads 0x00 ("busy")
+     * until the next operation, and Linux's erase error path on a read-only bank (0x50, 0x70, poll SR.7) hangs.
+     */
+    CLEAR_STATUS_KEEPS_READY(List.of("status-clear", "readonly-linux-erase-error"), "SR.7 kept (real NOR)",
+            "SR.7 cleared (QEMU)", false),
+
+    /**
+     * Deliberate, ours ({@code flash-semantics=real-nor}): a buffered program refused because the bank is read-only
+     * ends in status mode (SR.4 | SR.7), as a program on a locked block does on a real part; QEMU aborts it to
+     * read-array, so a driver polling the confirm address for SR.7 reads array data.
+     */
+    REFUSED_BUFFER_REPORTS_STATUS(List.of("readonly-buffered"), "status mode (real NOR)", "read-array (QEMU)", false);
 
     private final List<String> noteKeys;
     private final String presentValue;
@@ -86,6 +112,14 @@ public enum KnownDifference {
     /** Whether a board with this difference leaves other bytes in flash than one without (not only other output). */
     public boolean changesFlashContents() {
         return changesFlashContents;
+    }
+
+    /**
+     * Our deliberate differences, where QEMU is wrong against real NOR parts: a board with real NOR semantics (ours,
+     * by default) shows them, QEMU and our board with {@code flash-semantics=qemu-7.2} do not.
+     */
+    public static Set<KnownDifference> realNor() {
+        return EnumSet.of(PROGRAM_ANDS_AS_REAL_NOR, CLEAR_STATUS_KEEPS_READY, REFUSED_BUFFER_REPORTS_STATUS);
     }
 
     /** The difference whose note has this key. */

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The readonly payload on flash1 attached read-only: every scenario passes and the image file is unchanged. As a
+ * The readonly payload on flash1 attached read-only: every scenario passes, each runner prints the notes it is
+ * documented to print ({@link KnownDifference}), and the image file is unchanged. As a
  * control, the same payload on the same image attached writable fails its erase and program scenarios.
  */
 @ExtendWith(GuestSuite.class)
@@ -52,6 +53,11 @@ class ReadOnlyTest {
             assertEquals(Optional.of("pass"), report.result(scenario), () -> scenario + ": " + r.describe());
         }
         assertEquals(0, r.exitCode(), r::describe);
+        for (String key : PayloadCatalog.READ_ONLY.notes()) {
+            KnownDifference d = KnownDifference.owning(key);
+            String line = d.noteLine(key, runner.knownDifferences().contains(d));
+            assertTrue(r.lines().contains(line), () -> "expected '" + line + "'\n" + r.describe());
+        }
         assertEquals(before, FlashImages.sha256(image), "a read-only image must not change");
     }
 

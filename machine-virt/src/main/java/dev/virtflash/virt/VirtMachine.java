@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
@@ -239,6 +240,7 @@ public final class VirtMachine implements AutoCloseable {
         private final Path[] imageFiles = new Path[2];
         private final String[] imageFormats = new String[2];
         private final boolean[] imageReadOnly = new boolean[2];
+        private FlashSemantics flashSemantics = FlashSemantics.REAL_NOR;
         private byte[] bios;
         private KernelBoot kernel;
         private boolean noReboot;
@@ -265,6 +267,17 @@ public final class VirtMachine implements AutoCloseable {
             imageFiles[unit] = Objects.requireNonNull(file, "file");
             imageFormats[unit] = format;
             imageReadOnly[unit] = readOnly;
+            return this;
+        }
+
+        /**
+         * How both flash banks program and clear status: {@link FlashSemantics#REAL_NOR} (the default: programming
+         * ANDs into the array, 0x50 keeps SR.7, as Intel/Sharp parts do) or {@link FlashSemantics#QEMU_7_2} (QEMU's
+         * overwrite, and its 0x50 that clears SR.7 too), for bit-exact comparisons with {@code qemu-system-aarch64}.
+         * The command line's {@code -M virt,flash-semantics=real-nor|qemu-7.2}.
+         */
+        public Builder flashSemantics(FlashSemantics semantics) {
+            this.flashSemantics = Objects.requireNonNull(semantics, "semantics");
             return this;
         }
 
@@ -330,8 +343,8 @@ public final class VirtMachine implements AutoCloseable {
             }
             ResourceStack owned = new ResourceStack();
             try {
-                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly, console,
-                        input);
+                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly,
+                        flashSemantics, console, input);
                 AddressSpace.Builder map = AddressSpace.builder("system");
                 for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
                     map.map(row.base(), row.device().create(row, a));

@@ -1,6 +1,7 @@
 package dev.virtflash.app.cli;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import java.util.Set;
  * {@code ,,} as an escaped comma; picocli would need a custom parser for all of that, and its error messages would
  * need rewriting to our one-line form anyway.
  *
- * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE]}, {@code -cpu cortex-a57}, {@code -m SIZE},
+ * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2]} (the last
+ * is ours: QEMU 7.2's flash behaviour for bit-exact comparisons), {@code -cpu cortex-a57}, {@code -m SIZE},
  * {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING}, {@code -smp 1},
  * {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
  * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting},
@@ -110,7 +112,8 @@ public final class CommandLineParser {
         String payload;
         RssReportMode rssReport;
         Duration timeout;
-        Path dumpDtb;
+        OptionValues.MachineProperties machine = new OptionValues.MachineProperties(null,
+                FlashSemantics.REAL_NOR);
         Path kernel;
         Path initrd;
         String append;
@@ -172,7 +175,7 @@ public final class CommandLineParser {
         switch (option) {
             case "-M":
             case "-machine":
-                s.dumpDtb = OptionValues.machine(option, value, s.dumpDtb);
+                s.machine = OptionValues.machine(option, value, s.machine);
                 break;
             case "-cpu":
                 if (!value.equals(MachineConfig.CPU)) {
@@ -273,7 +276,7 @@ public final class CommandLineParser {
         } else {
             String name = s.payload != null ? s.payload : MachineConfig.DEFAULT_PAYLOAD;
             // dumpdtb runs nothing: the implicit default payload need not exist (a named one still must).
-            boolean runs = s.dumpDtb == null || s.payload != null;
+            boolean runs = s.machine.dumpDtb() == null || s.payload != null;
             if (runs && !payloads.contains(name)) {
                 throw UsageException.badValue("--payload " + name + ": no embedded payload '" + name
                         + "', expected one of " + payloads.names());
@@ -286,7 +289,8 @@ public final class CommandLineParser {
         return new MachineConfig(s.ramSize, firmware, drives, s.serial != null ? s.serial : SerialSpec.STDIO,
                 s.semihosting || payloadRun,
                 s.rssReport != null ? s.rssReport : payloadRun ? RssReportMode.TABLE : RssReportMode.NONE,
-                Optional.ofNullable(s.timeout), Optional.ofNullable(s.dumpDtb), s.tbSizeMiB, s.noReboot);
+                Optional.ofNullable(s.timeout), Optional.ofNullable(s.machine.dumpDtb()), s.tbSizeMiB, s.noReboot,
+                s.machine.flashSemantics());
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.virtflash.app.cli;
 
+import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +24,13 @@ import java.util.Optional;
  * @param dumpDtb     {@code -M virt,dumpdtb=FILE}: write the device tree there and exit without running
  * @param translationBufferMiB {@code -accel tcg,tb-size=N}: MiB of the CPU's translated-code buffer (default 4)
  * @param noReboot    {@code -no-reboot}: a guest reset ends the run (exit code 0), as QEMU
+ * @param flashSemantics {@code -M virt,flash-semantics=real-nor|qemu-7.2}: real NOR (the default) or QEMU 7.2's
+ *                    program overwrite and clear-status
  */
 public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpec> drives, SerialSpec serial,
                             boolean semihosting, RssReportMode rssReport, Optional<Duration> timeout,
-                            Optional<Path> dumpDtb, int translationBufferMiB, boolean noReboot) {
+                            Optional<Path> dumpDtb, int translationBufferMiB, boolean noReboot,
+                            FlashSemantics flashSemantics) {
 
     /** The machine type we emulate. */
     public static final String MACHINE = "virt";
@@ -47,6 +51,7 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
         Objects.requireNonNull(rssReport, "rssReport");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(dumpDtb, "dumpDtb");
+        Objects.requireNonNull(flashSemantics, "flashSemantics");
         drives = List.copyOf(drives);
         for (int i = 1; i < drives.size(); i++) {
             if (drives.get(i - 1).unit() >= drives.get(i).unit()) {
@@ -62,7 +67,7 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     public static MachineConfig defaults() {
         return new MachineConfig(DEFAULT_RAM_SIZE, new FirmwareSource.Payload(DEFAULT_PAYLOAD), List.of(),
                 SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty(), DEFAULT_TB_SIZE_MIB,
-                false);
+                false, FlashSemantics.REAL_NOR);
     }
 
     /** The drive of flash bank {@code unit}, if one was given. */

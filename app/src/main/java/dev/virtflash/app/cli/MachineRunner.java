@@ -61,7 +61,7 @@ public final class MachineRunner implements Main.MachineLauncher {
     @Override
     public int launch(MachineConfig config, PrintStream out, PrintStream err) throws IOException {
         VirtMachine.Builder builder = VirtMachine.builder().ramSize(config.ramSize())
-                .translationBufferMiB(config.translationBufferMiB());
+                .translationBufferMiB(config.translationBufferMiB()).flashSemantics(config.flashSemantics());
         List<DriveSpec> drives = new ArrayList<>(config.drives());
         FirmwareSource firmware = config.firmware();
         NewImages fresh = null;

@@ -5,6 +5,7 @@ import dev.virtflash.virt.VirtMemoryMap;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,9 +34,19 @@ final class OptionValues {
     private OptionValues() {
     }
 
-    /** {@code -M}/{@code -machine virt[,dumpdtb=FILE]}: returns the dumpdtb file, or {@code dumpDtb} if none given. */
-    static Path machine(String option, String value, Path dumpDtb) throws UsageException {
-        Path dtb = dumpDtb;
+    /**
+     * What {@code -M}/{@code -machine} sets: the dumpdtb file ({@code null}: none) and how the flash banks behave.
+     */
+    record MachineProperties(Path dumpDtb, FlashSemantics flashSemantics) {
+    }
+
+    /**
+     * {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2]}: returns {@code previous}
+     * with what {@code value} gives.
+     */
+    static MachineProperties machine(String option, String value, MachineProperties previous) throws UsageException {
+        Path dtb = previous.dumpDtb();
+        FlashSemantics semantics = previous.flashSemantics();
         List<String> parts = splitOptions(value);
         boolean typeSeen = false;
         for (String part : parts) {
@@ -56,6 +67,10 @@ final class OptionValues {
                     }
                     dtb = Path.of(v);
                     break;
+                case "flash-semantics":
+                    semantics = FlashSemantics.parse(v).orElseThrow(() -> UsageException.badValue(option + " "
+                            + value + ": flash-semantics '" + v + "', expected " + FlashSemantics.spellings()));
+                    break;
                 case "secure":
                 case "virtualization":
                     if (!parseBool(option, key, v)) {
@@ -65,14 +80,14 @@ final class OptionValues {
                             + " is not supported, expected " + key + "=off (the default)");
                 default:
                     throw UsageException.badValue(option + " " + value + ": unknown machine property '" + key
-                            + "', expected dumpdtb, secure=off or virtualization=off");
+                            + "', expected dumpdtb, flash-semantics, secure=off or virtualization=off");
             }
         }
         if (!typeSeen) {
             throw UsageException.badValue(option + " " + value + ": no machine type, expected "
                     + MachineConfig.MACHINE);
         }
-        return dtb;
+        return new MachineProperties(dtb, semantics);
     }
 
     /**

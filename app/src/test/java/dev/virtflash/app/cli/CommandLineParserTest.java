@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.hw.block.SparseImage;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,6 +157,10 @@ class CommandLineParserTest {
         assertEquals(SerialSpec.Kind.NULL, config("-serial", "null").serial().kind());
         assertEquals(Optional.of(dir.resolve("x.dtb")), config("-M", "virt,dumpdtb=" + dir.resolve("x.dtb"))
                 .dumpDtb());
+        assertEquals(FlashSemantics.REAL_NOR, config().flashSemantics(), "real NOR by default");
+        assertEquals(FlashSemantics.QEMU_7_2, config("-M", "virt,flash-semantics=qemu-7.2").flashSemantics());
+        assertEquals(FlashSemantics.REAL_NOR, config("-M", "virt,flash-semantics=qemu-7.2", "-machine",
+                "virt,flash-semantics=real-nor").flashSemantics(), "the last one wins");
         assertFalse(config("-semihosting-config", "enable=off", "-drive", "if=pflash,file=" + img0).semihosting());
         assertTrue(config("-semihosting-config", "enable=on,target=native", "-drive", "if=pflash,file=" + img0)
                 .semihosting());
@@ -293,6 +298,8 @@ class CommandLineParserTest {
         assertContains(error(1, "-M", "raspi3b"), "-M raspi3b", "unsupported machine 'raspi3b'", "expected virt");
         assertContains(error(1, "-M", "virt,gic-version=3"), "unknown machine property 'gic-version'");
         assertContains(error(1, "-M", "virt,secure=on"), "secure=on is not supported", "secure=off");
+        assertContains(error(1, "-M", "virt,flash-semantics=qemu"), "-M virt,flash-semantics=qemu",
+                "flash-semantics 'qemu'", "expected real-nor or qemu-7.2");
         assertContains(error(1, "-cpu", "max"), "-cpu max", "unsupported CPU 'max'", "cortex-a57");
         assertContains(error(1, "-serial", "pty"), "-serial pty", "'pty'", "stdio");
         assertContains(error(1, "-serial", "stdio", "-serial", "null"), "second -serial");

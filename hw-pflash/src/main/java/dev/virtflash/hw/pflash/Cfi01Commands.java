@@ -26,7 +26,10 @@ public final class Cfi01Commands {
     public static final int CMD_BLOCK_ERASE_CONFIRM = 0xD0;
     /** Buffered program confirm (same byte as the erase confirm). */
     public static final int CMD_BUFFER_CONFIRM = 0xD0;
-    /** Clear status register: the whole register becomes 0x00, SR.7 included (spec §1.6). */
+    /**
+     * Clear status register: resets the error bits and keeps SR.7 (real NOR, the default); on QEMU 7.2 the whole
+     * register becomes 0x00, SR.7 included (spec §1.6). See {@link FlashSemantics}.
+     */
     public static final int CMD_CLEAR_STATUS = 0x50;
     /** Lock / unlock setup. */
     public static final int CMD_LOCK_SETUP = 0x60;

@@ -21,12 +21,15 @@ import static dev.virtflash.hw.pflash.StatusRegister.SR_PROGRAM_ERROR;
 import static dev.virtflash.hw.pflash.StatusRegister.SR_READY;
 
 import dev.virtflash.memory.WarnLimiter;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write state machine and the read decoder of one bank, for naturally aligned 1-, 2- and 4-byte bus cycles
- * (splitting wider or unaligned accesses is {@link PflashBus}'s job). Implements every row of spec §1.4 and §1.5.
+ * (splitting wider or unaligned accesses is {@link PflashBus}'s job). Implements every row of spec §1.4 and §1.5;
+ * where real NOR and QEMU 7.2 differ (program AND or overwrite, what 0x50 clears, a refused buffered program on a
+ * read-only bank), the bank's {@link FlashSemantics} decides.
  *
  * <p>QEMU's read-path fallback for an unknown {@code cmd} ("cannot normally happen": treat as read-array and reset
  * {@code cmd} and {@code wcycle}) has no counterpart: the state is an enum whose every value has a read mode.
@@ -51,6 +54,7 @@ final class CommandEngine {
     private final QueryReads reads;
     private final RomdListener romdListener;
     private final boolean readOnly;
+    private final FlashSemantics semantics;
     private final long sectorMask;
     private final long windowMask;
     private final long countMask;
@@ -66,8 +70,9 @@ final class CommandEngine {
     private long bufferOffset = -1;
 
     CommandEngine(String name, Geometry geometry, FlashStore store, QueryReads reads, boolean readOnly,
-                  RomdListener romdListener) {
+                  FlashSemantics semantics, RomdListener romdListener) {
         this.name = name;
+        this.semantics = semantics;
         this.geometry = geometry;
         this.store = store;
         this.reads = reads;
@@ -101,6 +106,10 @@ final class CommandEngine {
 
     boolean readOnly() {
         return readOnly;
+    }
+
+    FlashSemantics semantics() {
+        return semantics;
     }
 
     /** A read cycle: {@code width} is 1, 2 or 4, {@code offset} aligned to it and inside the bank. */
@@ -211,7 +220,7 @@ final class CommandEngine {
                 erase(offset);
                 break;
             case CMD_CLEAR_STATUS:
-                status = 0;
+                status = semantics.clearStatusKeepsReady() ? status & ~StatusRegister.ERROR_BITS : 0;
                 debug("clear status", offset);
                 readArray();
                 break;
@@ -267,7 +276,7 @@ final class CommandEngine {
             status |= SR_PROGRAM_ERROR;
             debug("word program refused: read-only bank", offset);
         } else {
-            store.program(offset, width, value);
+            store.program(offset, width, semantics.programAnds() ? value & store.load(offset, width) : value);
             if (LOG.isDebugEnabled()) {
                 LOG.debug("{}: word program at 0x{}: 0x{} ({} bytes)", name, Long.toHexString(offset),
                         Long.toHexString(value), width);
@@ -280,7 +289,11 @@ final class CommandEngine {
     private void bufferData(long offset, int width, long value) {
         if (bufferOffset == -1 && counter != 0) {
             bufferOffset = offset & windowMask;
-            store.snapshot(bufferOffset, buffer);
+            if (semantics.programAnds()) {
+                Arrays.fill(buffer, (byte) 0xFF); // the real part's buffer: bytes not loaded leave the array as is
+            } else {
+                store.snapshot(bufferOffset, buffer);
+            }
             if (LOG.isDebugEnabled()) {
                 LOG.debug("{}: write buffer opened at 0x{}", name, Long.toHexString(bufferOffset));
             }
@@ -313,10 +326,19 @@ final class CommandEngine {
 
     private void bufferConfirm(long offset, int cmd) {
         if (cmd == CMD_BUFFER_CONFIRM && (status & SR_PROGRAM_ERROR) == 0 && bufferOffset != -1) {
-            store.commit(bufferOffset, buffer);
+            if (semantics.programAnds()) {
+                store.commitAnd(bufferOffset, buffer);
+            } else {
+                store.commit(bufferOffset, buffer);
+            }
             if (LOG.isDebugEnabled()) {
                 LOG.debug("{}: write buffer committed at 0x{}", name, Long.toHexString(bufferOffset));
             }
+            bufferOffset = -1;
+            status |= SR_READY;
+            enter(WriteState.READ_STATUS);
+        } else if (cmd == CMD_BUFFER_CONFIRM && readOnly && semantics.refusedBufferReportsStatus()) {
+            debug("buffered program refused: read-only bank (SR.4, status mode)", offset);
             bufferOffset = -1;
             status |= SR_READY;
             enter(WriteState.READ_STATUS);

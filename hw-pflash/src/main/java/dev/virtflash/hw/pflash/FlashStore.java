@@ -38,6 +38,8 @@ final class FlashStore {
     private final ChangeListener listener;
     private final WarnLimiter ioWarnings = WarnLimiter.standard();
     private final long size;
+    /** Scratch for {@link #commitAnd}: the window's array bytes. */
+    private byte[] array;
     private long writeBackFailures;
     private String lastWriteBackError;
 
@@ -88,6 +90,21 @@ final class FlashStore {
     /** Copies the window {@code [offset, offset + buffer.length)} into {@code buffer}. */
     void snapshot(long offset, byte[] buffer) {
         memory.read(offset, buffer, 0, buffer.length);
+    }
+
+    /**
+     * ANDs {@code buffer} into the window at {@code offset} (real NOR: programming only clears bits) and writes the
+     * window back.
+     */
+    void commitAnd(long offset, byte[] buffer) {
+        if (array == null) {
+            array = new byte[buffer.length];
+        }
+        memory.read(offset, array, 0, buffer.length);
+        for (int i = 0; i < buffer.length; i++) {
+            array[i] &= buffer[i];
+        }
+        commit(offset, array);
     }
 
     /** Copies {@code buffer} over the window at {@code offset} and writes the window back. */

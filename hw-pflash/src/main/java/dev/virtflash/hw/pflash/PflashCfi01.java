@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * in ID mode always reads 0, 0x60 0x2F returns to read-array); the configuration register (0x60 0x03); OTP and
  * protection registers (0xC0; ID reads past index 1 return 0); buffered enhanced factory programming (0x80); 0xE9;
  * chip erase and multi-block erase; timing of any kind (every operation completes before the next bus cycle, SR.7
- * never reads 0 while "busy"); NOR bit semantics (program overwrites, 1s can be written back); big-endian banks;
+ * never reads 0 while "busy"); big-endian banks;
  * QEMU's {@code old-multiple-chip-handling}; the {@code secure} feature bit (the board places secure banks); migration.
  *
  * <p><b>What it does.</b> The bank owns its array, a {@link HostMemory} of {@code sectorLength * numBlocks} bytes,
@@ -33,15 +33,18 @@ import org.slf4j.LoggerFactory;
  * {@link RomDeviceRegion#contentChanged(long, long)} so that a CPU binding can drop translated code.
  *
  * <p>The state machine ({@link WriteState}, commands in {@link Cfi01Commands}, status bits in
- * {@link StatusRegister}) follows spec §1.4 to the letter, quirks included: erase happens at 0x20, 0x50 clears SR.7,
- * CFI mode is sticky, the command is the low byte of any write, the buffered-program window is chosen by the first
- * data cycle (QEMU's 2024 fix). Accesses are split into QEMU's bus cycles (8 bytes are two 4-byte cycles, lower
+ * {@link StatusRegister}) follows spec §1.4 to the letter, quirks included: erase happens at 0x20, CFI mode is sticky,
+ * the command is the low byte of any write, the buffered-program window is chosen by the first data cycle (QEMU's
+ * 2024 fix). Where QEMU 7.2 is wrong against real parts, the bank's {@link FlashSemantics} chooses
+ * ({@link Builder#semantics}): by default programming ANDs into the array and 0x50 keeps SR.7, as real NOR does;
+ * {@link FlashSemantics#QEMU_7_2} gives QEMU's overwrite and its 0x50 that clears SR.7 too. Accesses are split into QEMU's bus cycles (8 bytes are two 4-byte cycles, lower
  * address first; unaligned accesses become aligned pieces) by the region's handler.
  *
  * <p><b>Persistence.</b> Erase, word program and buffered program write the changed range back synchronously
  * through a {@link WriteBack} with QEMU's granularity (erase block; 512-byte sectors; the 4 KiB window). A failed
  * write-back is logged at WARN and sets no status bit. A read-only bank (read-only image, or
- * {@link Builder#readOnly(boolean)}) answers erase with SR.5|SR.7 and program with SR.4|SR.7, and changes nothing. A
+ * {@link Builder#readOnly(boolean)}) answers erase with SR.5|SR.7 and program with SR.4|SR.7, and changes nothing;
+ * it ends in status mode (a refused buffered program too, unless {@link FlashSemantics#QEMU_7_2}). A
  * bank without an image is writable RAM and is never persisted.
  *
  * <p><b>Ownership.</b> The bank owns its {@link HostMemory}. It does <em>not</em> own the {@link BlockBackend}
@@ -80,7 +83,7 @@ public final class PflashCfi01 implements AutoCloseable {
     private boolean closed;
 
     private PflashCfi01(String name, Geometry geometry, HostMemory storage, BlockBackend backend,
-                        boolean closeBackend, WriteBack writeBack, boolean readOnly) {
+                        boolean closeBackend, WriteBack writeBack, boolean readOnly, FlashSemantics semantics) {
         this.name = name;
         this.geometry = geometry;
         this.cfiTable = CfiQueryTable.derive(geometry);
@@ -90,11 +93,14 @@ public final class PflashCfi01 implements AutoCloseable {
         this.store = new FlashStore(name, backend == null ? null : backend.path().toString(), storage, writeBack,
                 (offset, length) -> region().contentChanged(offset, length));
         this.engine = new CommandEngine(name, geometry, store, new QueryReads(geometry, cfiTable), readOnly,
-                romd -> region().setRomd(romd));
+                semantics, romd -> region().setRomd(romd));
         this.region = new RomDeviceRegion(name, storage, new PflashBus(name, engine, geometry.size()));
     }
 
-    /** A builder with QEMU's defaults (legacy device width 0, ids 0); name, sector length, block count and width are required. */
+    /**
+     * A builder with QEMU's defaults (legacy device width 0, ids 0) and real NOR semantics; name, sector length, block
+     * count and width are required.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -135,6 +141,11 @@ public final class PflashCfi01 implements AutoCloseable {
     /** Whether erase and program are refused (SR.5/SR.4). */
     public boolean readOnly() {
         return engine.readOnly();
+    }
+
+    /** Real NOR (the default) or QEMU 7.2's program and clear-status behaviour. */
+    public FlashSemantics semantics() {
+        return engine.semantics();
     }
 
     /** Whether changes are written back to an image. */
@@ -246,7 +257,8 @@ public final class PflashCfi01 implements AutoCloseable {
     @Override
     public String toString() {
         return "PflashCfi01[" + name + ", " + geometry.size() + " bytes, " + engine.state()
-                + (backend == null ? ", no image" : ", " + backend.path()) + (readOnly() ? ", read-only" : "") + "]";
+                + (backend == null ? ", no image" : ", " + backend.path()) + (readOnly() ? ", read-only" : "") + ", "
+                + semantics().spelling() + "]";
     }
 
     private void checkOpen() {
@@ -275,6 +287,7 @@ public final class PflashCfi01 implements AutoCloseable {
         private BlockBackend backend;
         private boolean closeBackend;
         private WriteBack writeBack;
+        private FlashSemantics semantics = FlashSemantics.REAL_NOR;
 
         private Builder() {
         }
@@ -327,6 +340,15 @@ public final class PflashCfi01 implements AutoCloseable {
         /** QEMU's {@code big-endian}; only {@code false} is supported, {@code true} is refused at build. */
         public Builder bigEndian(boolean bigEndian) {
             this.bigEndian = bigEndian;
+            return this;
+        }
+
+        /**
+         * {@link FlashSemantics#REAL_NOR} (the default: program ANDs, 0x50 keeps SR.7) or
+         * {@link FlashSemantics#QEMU_7_2} (program overwrites, 0x50 clears SR.7 too).
+         */
+        public Builder semantics(FlashSemantics semantics) {
+            this.semantics = Objects.requireNonNull(semantics, "semantics");
             return this;
         }
 
@@ -392,7 +414,7 @@ public final class PflashCfi01 implements AutoCloseable {
                 if (backend != null) {
                     load(geometry, storage);
                 }
-                PflashCfi01 bank = new PflashCfi01(name, geometry, storage, backend, closeBackend, wb, ro);
+                PflashCfi01 bank = new PflashCfi01(name, geometry, storage, backend, closeBackend, wb, ro, semantics);
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("{}: built {}", name, bank);
                 }

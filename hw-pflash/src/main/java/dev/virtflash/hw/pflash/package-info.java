@@ -9,8 +9,11 @@
  * closed by the board, in {@code hw-block}), placement (the board maps the region; a bank never learns its
  * address), the FDT node, the CPU's fast paths (it only reports {@code romd} and content changes).
  *
+ * <p>Real NOR by default where QEMU 7.2 departs from it (programming ANDs, 0x50 keeps SR.7), QEMU's way on request:
+ * {@link dev.virtflash.hw.pflash.FlashSemantics}.
+ *
  * <p>Not emulated: suspend/resume, lock state, OTP/protection registers, the configuration register, BEFP, chip
- * erase, timing, NOR bit semantics (programming overwrites), big-endian banks; see
+ * erase, timing, big-endian banks; see
  * {@link dev.virtflash.hw.pflash.PflashCfi01} for the full list.
  */
 package dev.virtflash.hw.pflash;

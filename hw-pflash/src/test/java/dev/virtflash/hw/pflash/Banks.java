@@ -19,6 +19,14 @@ final class Banks {
         return build(PflashCfi01.virtBank(name));
     }
 
+    /**
+     * The virt bank without an image, with QEMU 7.2's semantics (program overwrites, 0x50 clears SR.7): for the
+     * spec's oracles, which were observed on QEMU.
+     */
+    static PflashCfi01 qemuRam(String name) {
+        return build(PflashCfi01.virtBank(name).semantics(FlashSemantics.QEMU_7_2));
+    }
+
     /** The virt bank without an image, writing back to {@code wb}. */
     static PflashCfi01 virtRam(String name, RecordingWriteBack wb) {
         return build(PflashCfi01.virtBank(name).writeBack(wb));

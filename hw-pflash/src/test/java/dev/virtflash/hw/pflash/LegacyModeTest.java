@@ -59,6 +59,8 @@ class LegacyModeTest {
     void bufferCountIsCutToTheBankWidth() throws Exception {
         try (PflashCfi01 bank = legacy(2)) {
             Bus bus = new Bus(bank);
+            bus.w16(0, 0x20);                         // erase first: programming only clears bits
+            bus.w16(0, 0xD0);
             bus.w32(0, 0xE8);
             bus.w32(0, 0xFFFF0001L);
             bus.w16(0x800, 0x1111);

@@ -116,7 +116,7 @@ class LifecycleTest {
 
     @Test
     void twoBanksAreIndependent() throws Exception {
-        try (PflashCfi01 a = Banks.virtRam("virt.flash0"); PflashCfi01 b = Banks.virtRam("virt.flash1")) {
+        try (PflashCfi01 a = Banks.qemuRam("virt.flash0"); PflashCfi01 b = Banks.qemuRam("virt.flash1")) {
             new Bus(a).w32(0, 0x98);
             assertEquals(WriteState.CFI_QUERY, a.state());
             assertEquals(WriteState.READ_ARRAY, b.state());

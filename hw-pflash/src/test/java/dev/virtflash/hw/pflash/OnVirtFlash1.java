@@ -3,7 +3,10 @@ package dev.virtflash.hw.pflash;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
-/** Tests on a fresh virt bank without an image ({@code virt.flash1}), driven through a {@link Bus}. */
+/**
+ * Tests on a fresh virt bank without an image ({@code virt.flash1}), driven through a {@link Bus}, with QEMU 7.2's
+ * semantics: these tests check the spec's rows and oracles, observed on QEMU (real NOR: {@link RealNorTest}).
+ */
 abstract class OnVirtFlash1 {
 
     PflashCfi01 bank;
@@ -11,7 +14,7 @@ abstract class OnVirtFlash1 {
 
     @BeforeEach
     void openBank() {
-        bank = Banks.virtRam("virt.flash1");
+        bank = Banks.qemuRam("virt.flash1");
         bus = new Bus(bank);
     }
 
