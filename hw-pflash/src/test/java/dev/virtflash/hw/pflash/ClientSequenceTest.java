@@ -172,8 +172,8 @@ class ClientSequenceTest {
     }
 
     @Test
-    void uBootOneWordChunkHitsTheCountZeroFailure() throws Exception {
-        try (PflashCfi01 bank = Banks.virtRam("virt.flash1")) {
+    void uBootOneWordChunkHitsTheCountZeroFailureOnQemusModel() throws Exception {
+        try (PflashCfi01 bank = Banks.qemuRam("virt.flash1")) {
             Bus bus = new Bus(bank);
             new UBoot(bus).eraseSector(0);
             bus.w16(0, 0x50);
@@ -186,6 +186,23 @@ class ClientSequenceTest {
             assertEquals(0xFFFF, bus.r16(0x7FE), "nothing written");
             bus.w16(0, 0x70);
             assertEquals(0x0090, bus.r16(0), "SR.4: U-Boot sees a programming error");
+        }
+    }
+
+    @Test
+    void uBootOneWordChunkProgramsOnRealNor() throws Exception {
+        try (PflashCfi01 bank = Banks.virtRam("virt.flash1")) {
+            Bus bus = new Bus(bank);
+            new UBoot(bus).eraseSector(0);
+            bus.w16(0, 0x50);
+            bus.w16(0, 0x70);
+            bus.w16(0, 0xE8);
+            bus.w16(0, 0);                             // count 0: one word
+            bus.w16(0x7FE, 0x1234);
+            bus.w16(0, 0xD0);
+            assertEquals(0x0080, bus.r16(0), "ready, no error");
+            bus.w16(0, 0xFF);
+            assertEquals(0x1234, bus.r16(0x7FE), "the word is programmed");
         }
     }
 }
