@@ -8,6 +8,10 @@
  *   done N word 0xADDR=0xVALUE              one 32-bit word program
  *   done N buffer 0xADDR words=C            C words (1..1024) of one 4 KiB window, pattern seed flash_loop_seed(N)
  *
+ * Each visit of a block starts with its erase, and every other operation of the visit programs a window of its own
+ * (words: windows 0..14, one each; buffers: one of six windows each, from 15 on), so nothing is programmed twice
+ * between erases: real NOR's AND and QEMU's overwrite leave the same data.
+ *
  * Operation N is a pure function of N (flash_loop_op below; the host-side test mirrors it), so whoever kills the
  * process can compute what every image byte must be: the data of every reported operation, and for the one after
  * the last report either its old or its new data. The loop never ends; a check that fails prints
@@ -19,7 +23,7 @@
 #define LOOP_BLOCKS       4u
 #define LOOP_PERIOD       24u                  /* operations per block visit: 1 erase, 15 words, 8 buffers */
 #define LOOP_WORD_OPS     15u
-#define WINDOWS_PER_BLOCK (FLASH_BLOCK_SIZE / FLASH_WINDOW_SIZE)
+#define BUFFER_WINDOW_CHOICES 6u             /* buffer k of a visit: windows 15 + 6k .. 20 + 6k (at most 62) */
 #define WINDOW_WORDS      (FLASH_WINDOW_SIZE / 4)
 
 enum op_kind { OP_ERASE, OP_WORD, OP_BUFFER };
@@ -57,11 +61,13 @@ static void flash_loop_op(uint32_t n, struct op *op)
         op->addr = base;
     } else if (phase <= LOOP_WORD_OPS) {
         op->kind = OP_WORD;
-        op->addr = base + 4u * (h % (FLASH_BLOCK_SIZE / 4));
+        op->addr = base + (uintptr_t)(phase - 1) * FLASH_WINDOW_SIZE + 4u * (h % WINDOW_WORDS);
         op->value = n % 7 == 3 ? 0 : mix32(h ^ 0xA5A5A5A5u);
     } else {
         op->kind = OP_BUFFER;
-        uintptr_t window = base + (uintptr_t)(h % WINDOWS_PER_BLOCK) * FLASH_WINDOW_SIZE;
+        uint32_t k = phase - LOOP_WORD_OPS - 1;   /* 0..7 */
+        uintptr_t window = base + (uintptr_t)(LOOP_WORD_OPS + BUFFER_WINDOW_CHOICES * k + h % BUFFER_WINDOW_CHOICES)
+                * FLASH_WINDOW_SIZE;
         if (n % 11 == 5) {
             op->zero_window = 1;
             op->count = WINDOW_WORDS;

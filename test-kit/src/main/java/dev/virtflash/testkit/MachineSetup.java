@@ -1,6 +1,7 @@
 package dev.virtflash.testkit;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.devices.QueueConsoleSource;
@@ -33,6 +34,7 @@ public final class MachineSetup {
     private int consoleCapacity = ConsoleLog.DEFAULT_CAPACITY;
     private OutputStream echo;
     private String name;
+    private FlashSemantics flashSemantics = FlashSemantics.REAL_NOR;
 
     MachineSetup(Path workDir, Consumer<TestMachine> started) {
         this.workDir = Objects.requireNonNull(workDir, "workDir");
@@ -102,6 +104,15 @@ public final class MachineSetup {
         return this;
     }
 
+    /**
+     * How the flash banks program and clear status: {@link FlashSemantics#REAL_NOR} (the default) or
+     * {@link FlashSemantics#QEMU_7_2} for QEMU's overwrite (see {@code VirtMachine.Builder#flashSemantics}).
+     */
+    public MachineSetup flashSemantics(FlashSemantics semantics) {
+        this.flashSemantics = Objects.requireNonNull(semantics, "semantics");
+        return this;
+    }
+
     /** How long {@link TestMachine#await(String)} and {@link TestMachine#awaitExit()} wait (default 30 s). */
     public MachineSetup awaitTimeout(Duration timeout) {
         this.awaitTimeout = positive(timeout, "await timeout");
@@ -158,7 +169,8 @@ public final class MachineSetup {
         }
         ConsoleLog log = new ConsoleLog(consoleCapacity, echo);
         QueueConsoleSource in = new QueueConsoleSource();
-        VirtMachine.Builder b = VirtMachine.builder().ramSize(ramSize).console(log, in);
+        VirtMachine.Builder b = VirtMachine.builder().ramSize(ramSize).console(log, in)
+                .flashSemantics(flashSemantics);
         if (bios != null) {
             b.bios(bios);
         }

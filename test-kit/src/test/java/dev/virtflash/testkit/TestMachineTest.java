@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.virt.cpu.CpuExit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,6 +47,19 @@ class TestMachineTest {
             }
             assertTrue(m.allocatedBytes(1) <= 256 << 10, "one erased block at most");
             assertEquals(m.image(1), board.machines().get(0).image(1));
+        }
+    }
+
+    @Test
+    void flashSemanticsChooseRealNorOrQemus() throws Exception {
+        try (TestBoard board = TestBoard.in(dir)) {
+            TestMachine nor = board.machine().payload("word-program").flash(1, FlashImage.raw()).start();
+            assertTrue(nor.await("summary:").contains("note program-bytes-accumulate: and (real NOR"));
+            assertEquals(new CpuExit.SemihostingExit(0, 0x20026), nor.awaitExit());
+            TestMachine qemu = board.machine().payload("word-program").flash(1, FlashImage.raw())
+                    .flashSemantics(FlashSemantics.QEMU_7_2).start();
+            assertTrue(qemu.await("summary:").contains("note program-bytes-accumulate: overwrite (QEMU)"));
+            assertEquals(new CpuExit.SemihostingExit(0, 0x20026), qemu.awaitExit());
         }
     }
 

@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * The host-side mirror of payload {@code flash-loop} (firmware {@code flash-loop.c}): operation {@code n} as a pure
  * function of {@code n}, its effect on the four looped blocks of flash1, the range QEMU's granularity writes back for
- * it (spec §1.9), and the console line the payload prints once it saw it complete.
+ * it (spec §1.9), and the console line the payload prints once it saw it complete. Nothing is programmed twice between
+ * two erases of a block, so the data is the same whether programming ANDs (real NOR) or overwrites (QEMU).
  */
 final class FlashLoopSchedule {
 
@@ -22,6 +23,7 @@ final class FlashLoopSchedule {
     private static final int PERIOD = 24;
     private static final int WORD_OPS = 15;
     private static final int WINDOW_WORDS = WINDOW / 4;
+    private static final int BUFFER_WINDOW_CHOICES = 6;
 
     enum Kind { ERASE, WORD, BUFFER }
 
@@ -104,11 +106,13 @@ final class FlashLoopSchedule {
             return new Op(seq, Kind.ERASE, base, 0, 0, false);
         }
         if (phase <= WORD_OPS) {
-            long word = Integer.remainderUnsigned(h, (int) (BLOCK / 4));
+            long word = (long) (phase - 1) * WINDOW_WORDS + Integer.remainderUnsigned(h, WINDOW_WORDS);
             int value = Integer.remainderUnsigned(n, 7) == 3 ? 0 : mix32(h ^ 0xA5A5A5A5);
             return new Op(seq, Kind.WORD, base + 4 * word, value, 0, false);
         }
-        long window = base + (long) Integer.remainderUnsigned(h, (int) (BLOCK / WINDOW)) * WINDOW;
+        int k = phase - WORD_OPS - 1;
+        long window = base + (long) (WORD_OPS + BUFFER_WINDOW_CHOICES * k
+                + Integer.remainderUnsigned(h, BUFFER_WINDOW_CHOICES)) * WINDOW;
         if (Integer.remainderUnsigned(n, 11) == 5) {
             return new Op(seq, Kind.BUFFER, window, 0, WINDOW_WORDS, true);
         }
