@@ -16,6 +16,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 packages=(
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler
   qemu-utils qemu-system-arm u-boot-qemu qemu-efi-aarch64
+  make cpio xz-utils
 )
 # Unicorn 2.1.1 comes from Debian 13 (trixie): bookworm's 2.0.1 cannot run firmware that turns on the MMU.
 unicorn_pkg=libunicorn2t64
@@ -77,6 +78,9 @@ fi
 
 # Debian's arm64 kernel and a busybox initramfs for the -kernel boot test (guest-tests' LinuxBootTest); once.
 "$root/scripts/linux-guest.sh"
+# The same kernel with the MTD modules Debian lacks built out of tree, UBI/UBIFS and mtd-utils, for guest-tests'
+# LinuxMtdTest and the bench; rebuilt when a package version or the scripts change (about 1.5 min), else 0.1 s.
+"$root/scripts/linux-client.sh"
 
 (( build )) || exit 0
 

@@ -8,7 +8,7 @@
  *     note buffered-window: count-address (QEMU 7.2)
  *   buffered-count-zero: a count of 0 (one data cycle)
  *     note buffered-count-zero: fails (upstream)           SR.4 set, nothing programmed
- *     note buffered-count-zero: programs (QEMU 7.2)        the single word is programmed
+ *     note buffered-count-zero: programs (QEMU 7.2, real NOR)  the single word is programmed
  */
 #include "check.h"
 #include "cfi.h"
@@ -215,7 +215,7 @@ static void count_zero(void)
     int programs = after == BOTH(SR_READY) && data == 0x12345678 && sr == BOTH(SR_READY);
     check_true("either dropped with SR.4 (array read after confirm) or programmed (status after confirm)",
                fails || programs);
-    note("buffered-count-zero", programs ? "programs (QEMU 7.2)" : "fails (upstream)");
+    note("buffered-count-zero", programs ? "programs (QEMU 7.2, real NOR)" : "fails (upstream)");
 }
 
 static void window_origin(void)

@@ -68,6 +68,7 @@ public final class BoardRunner implements PayloadRunner {
         EnumSet<KnownDifference> d = EnumSet.of(KnownDifference.UNALIGNED_DEVICE_LOAD_AS_TWO_ALIGNED_LOADS);
         if (semantics == FlashSemantics.REAL_NOR) {
             d.addAll(KnownDifference.realNor());
+            d.add(KnownDifference.BUFFERED_COUNT_ZERO_PROGRAMS); // a real part programs one word, as QEMU 7.2 does
         }
         this.differences = Collections.unmodifiableSet(d);
     }

@@ -124,7 +124,8 @@ public final class BoardBench {
                 "  in us (a JVM running virt with FLAGS, default: this JVM's flags) and in qemu-system-aarch64 -M virt;",
                 "  prints flash resident bytes, process RSS and launch-to-exit time (median of N rounds, default 5);",
                 "  then boots Debian's U-Boot to \"=>\", AAVMF to \"Shell>\" and Debian's kernel (-kernel, busybox",
-                "  initramfs) to its shell in both, typing the keys a person would,",
+                "  initramfs) to its shell in both, typing the keys a person would, and the same kernel with",
+                "  scripts/linux-client.sh's modules running mtd_speedtest on bank 1 (with --firmware linux),",
                 "  and prints time and CPU time to the prompt, process RSS and flash resident bytes there;",
                 "  --no-payload skips the payload rows, --firmware picks the firmware rows, --no-firmware skips them;",
                 "  --sweep adds our RSS and time under other JVM flags and translation-buffer sizes",
@@ -228,6 +229,9 @@ public final class BoardBench {
             FirmwareBench firmware = new FirmwareBench(options.rounds(), options.javaOptions(), options.qemu(), out);
             for (Firmware f : options.firmware()) {
                 ok &= firmware.compare(work, f);
+            }
+            if (options.firmware().contains(Firmware.LINUX)) {
+                ok &= new LinuxMtdBench(options.javaOptions(), options.qemu(), out).compare(work);
             }
         }
         if (options.sweep()) {

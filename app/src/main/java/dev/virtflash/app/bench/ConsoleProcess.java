@@ -108,6 +108,11 @@ final class ConsoleProcess implements AutoCloseable {
         }
     }
 
+    /** Everything the process printed so far. */
+    synchronized String text() {
+        return output.toString();
+    }
+
     private synchronized String tail() {
         return output.substring(Math.max(0, output.length() - TAIL));
     }

@@ -245,11 +245,13 @@ public final class CommandLineParser {
                     + ": only allowed with -kernel (as QEMU)");
         }
         if (s.kernel != null) {
-            if (s.bios != null || unit0.isPresent() || s.payload != null) {
+            // A unit 0 drive is only flash here: QEMU would run it as firmware and hand the kernel over fw_cfg,
+            // which this board has not, so the kernel boots directly whether or not bank 0 has an image.
+            if (s.bios != null || s.payload != null) {
                 throw UsageException.badValue("-kernel " + s.kernel + " together with "
-                        + (s.bios != null ? "-bios" : unit0.isPresent() ? "-drive if=pflash,unit=0" : "--payload")
+                        + (s.bios != null ? "-bios" : "--payload")
                         + ": firmware would need fw_cfg to find the kernel, which this board has not; expected"
-                        + " -kernel alone (bank 1 may still have a drive)");
+                        + " -kernel without firmware (both banks may still have a drive)");
             }
             OptionValues.checkFile("-kernel", s.kernel, "a kernel Image");
             if (s.initrd != null) {

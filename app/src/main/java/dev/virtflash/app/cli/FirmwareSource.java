@@ -36,8 +36,9 @@ public sealed interface FirmwareSource permits FirmwareSource.Bios, FirmwareSour
 
     /**
      * {@code -kernel FILE [-initrd FILE] [-append STRING]}: no firmware runs; the kernel starts from RAM as QEMU's
-     * {@code -kernel} starts it (see {@link dev.virtflash.virt.KernelBoot}); bank 0 stays empty (no fw_cfg here, so
-     * firmware could not find the kernel: {@code -kernel} with {@code -bios} or a unit 0 drive is refused).
+     * {@code -kernel} starts it (see {@link dev.virtflash.virt.KernelBoot}), whether or not a unit 0 drive gives bank 0
+     * an image (QEMU would run that image as firmware and pass the kernel through fw_cfg, which this board has not;
+     * here it is only flash the kernel sees). {@code -kernel} with {@code -bios} is refused.
      *
      * @param initrd null for none
      * @param append null for none

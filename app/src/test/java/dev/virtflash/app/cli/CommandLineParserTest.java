@@ -78,6 +78,12 @@ class CommandLineParserTest {
         assertContains(error(1, "-kernel", kernel.toString(), "-bios", kernel.toString()),
                 "-kernel " + kernel + " together with -bios", "fw_cfg");
         assertContains(error(1, "-kernel", dir.resolve("none").toString()), "no such file, expected a kernel Image");
+        // no fw_cfg: with a unit 0 drive the kernel still boots directly, bank 0 is only flash
+        MachineConfig withBank0 = config("-kernel", kernel.toString(), "-drive", "if=pflash,unit=0,format=raw,file="
+                + img0, "-drive", "if=pflash,unit=1,format=raw,file=" + img1);
+        assertEquals(new FirmwareSource.Kernel(kernel, null, null), withBank0.firmware());
+        assertEquals(List.of(new DriveSpec(0, img0, "raw", false), new DriveSpec(1, img1, "raw", false)),
+                withBank0.drives());
         assertContains(error(1, "-smp", "2"), "-smp 2: 2 CPUs, expected 1");
     }
 

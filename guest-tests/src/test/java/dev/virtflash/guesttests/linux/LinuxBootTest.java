@@ -63,9 +63,7 @@ class LinuxBootTest {
 
     @Test
     void debiansKernelReachesABusyboxShellAsOnQemu() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> virt = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss4m",
-                "-cp", System.getProperty("java.class.path"), "dev.virtflash.app.Virt"));
+        List<String> virt = new ArrayList<>(LinuxClient.Emulator.VIRT.launcher());
         virt.addAll(arguments());
         List<String> qemu = new ArrayList<>(List.of("qemu-system-aarch64"));
         qemu.addAll(arguments());

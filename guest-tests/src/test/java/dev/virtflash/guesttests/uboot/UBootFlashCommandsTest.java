@@ -30,11 +30,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * U-Boot sector erase clearing QEMU's whole 256 KiB block (0x04120000 is erased too, 0x04140000 is not); a 4 KiB
  * buffered copy (two 2048-byte chunks inside the sector's first 4 KiB window, where QEMU 7.2's window bug does not
  * bite) verified by {@code cmp.b}; an unaligned one-byte copy (read-modify-write through a word program); a one-word
- * copy (a buffer program with count 0, which fails on upstream QEMU and on our board, and whose data QEMU 7.2 drops
- * because its window lies at the sector start: U-Boot prints "done" on all three and the flash stays erased);
- * a protected sector. One command differs on purpose: a 256-byte copy in the sector's fourth 4 KiB window programs
- * on our board (upstream behaviour) and is dropped by QEMU 7.2
- * ({@link KnownDifference#BUFFERED_WINDOW_AT_COUNT_CYCLE}).
+ * copy (a buffer program with count 0, which programs one word on our board as on a real part, fails on upstream
+ * QEMU, and whose data QEMU 7.2 drops because its window lies at the sector start: U-Boot prints "done" on all
+ * three); a protected sector. Two commands differ on purpose: a 256-byte copy in the sector's fourth 4 KiB window and
+ * the one-word copy in its third program on our board (the window at the first data cycle, as upstream) and are
+ * dropped by QEMU 7.2 ({@link KnownDifference#BUFFERED_WINDOW_AT_COUNT_CYCLE}).
  */
 @ExtendWith(VirtBoardExtension.class)
 class UBootFlashCommandsTest {
@@ -66,7 +66,14 @@ class UBootFlashCommandsTest {
     static final int WINDOW_CHECK = SCRIPT.indexOf("md.b 0x04103000 0x10");
     static final String PROGRAMMED = "=> md.b 0x04103000 0x10\n04103000: " + "a5 ".repeat(16) + " " + "................\n";
     static final String DROPPED = "=> md.b 0x04103000 0x10\n04103000: " + "ff ".repeat(16) + " " + "................\n";
-    /** Where the 256-byte copy lands in the image. */
+    /** The one-word copy (count 0) in the sector's third window, and its output on each side. */
+    static final int ONE_WORD_CHECK = SCRIPT.indexOf("md.b 0x04102000 0x10");
+    static final String ONE_WORD_PROGRAMMED = "=> md.b 0x04102000 0x10\n04102000: a5 a5 " + "ff ".repeat(14) + " "
+            + "................\n";
+    static final String ONE_WORD_DROPPED = "=> md.b 0x04102000 0x10\n04102000: " + "ff ".repeat(16) + " "
+            + "................\n";
+    /** Where the one-word copy and the 256-byte copy land in the image. */
+    static final long ONE_WORD_COPY_OFFSET = 0x102000;
     static final long WINDOW_COPY_OFFSET = 0x103000;
 
     static final List<String> READ_ONLY_SCRIPT = List.of(
@@ -103,22 +110,27 @@ class UBootFlashCommandsTest {
         }
         assertEquals(PROGRAMMED, ours.get(WINDOW_CHECK), "upstream QEMU's window: the first data cycle's");
         assertEquals(qemuHasBug ? DROPPED : PROGRAMMED, qemu.get(WINDOW_CHECK));
+        assertEquals(ONE_WORD_PROGRAMMED, ours.get(ONE_WORD_CHECK), "count 0 programs one word, as on a real part");
+        assertEquals(qemuHasBug ? ONE_WORD_DROPPED : ONE_WORD_PROGRAMMED, qemu.get(ONE_WORD_CHECK));
         List<String> oursSame = new ArrayList<>(ours);
         List<String> qemuSame = new ArrayList<>(qemu);
         oursSame.remove(WINDOW_CHECK);
         qemuSame.remove(WINDOW_CHECK);
+        oursSame.remove(ONE_WORD_CHECK);
+        qemuSame.remove(ONE_WORD_CHECK);
         assertEquals(qemuSame, oursSame);
         assertTrue(ours.get(SCRIPT.indexOf("cmp.b 0x40200000 0x04100000 0x1000"))
                 .endsWith("Total of 4096 byte(s) were the same\n"), ours.toString());
         assertTrue(ours.get(SCRIPT.indexOf("cmp.b 0x40300000 0x04100000 0x10")).contains(
                 "byte at 0x40300000 (0x5a) != byte at 0x04100000 (0xa5)\nTotal of 0 byte(s) were the same\n"), ours.toString());
 
-        // The images: equal, except the 256 bytes QEMU 7.2 dropped.
+        // The images: equal, except the 2 + 256 bytes QEMU 7.2 dropped.
         List<Long> differences = differingOffsets(oursImage, qemuImage);
         if (qemuHasBug) {
-            assertEquals(256, differences.size(), "differing bytes");
-            assertEquals(WINDOW_COPY_OFFSET, differences.get(0));
-            assertEquals(WINDOW_COPY_OFFSET + 255, differences.get(255));
+            assertEquals(2 + 256, differences.size(), "differing bytes");
+            assertEquals(List.of(ONE_WORD_COPY_OFFSET, ONE_WORD_COPY_OFFSET + 1), differences.subList(0, 2));
+            assertEquals(WINDOW_COPY_OFFSET, differences.get(2));
+            assertEquals(WINDOW_COPY_OFFSET + 255, differences.get(257));
         } else {
             assertEquals(List.of(), differences);
         }

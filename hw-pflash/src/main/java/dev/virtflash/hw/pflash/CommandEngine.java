@@ -287,7 +287,7 @@ final class CommandEngine {
     }
 
     private void bufferData(long offset, int width, long value) {
-        if (bufferOffset == -1 && counter != 0) {
+        if (bufferOffset == -1 && (counter != 0 || semantics.countZeroPrograms())) {
             bufferOffset = offset & windowMask;
             if (semantics.programAnds()) {
                 Arrays.fill(buffer, (byte) 0xFF); // the real part's buffer: bytes not loaded leave the array as is

@@ -22,6 +22,12 @@ import java.util.Optional;
  *       Linux's error path ({@code do_erase_oneblock}, {@code do_write_oneword}, {@code do_write_buffer}: 0x50, then
  *       0x70, then the next operation polls SR.7 in {@code chip_ready}) therefore sees a ready chip and reports the
  *       error instead of waiting forever.</li>
+ *   <li><i>A buffered program with a count of 0 programs one word</i>: the count cycle is the number of words
+ *       minus one (28F128J3A datasheet, "Write to Buffer"), so 0 means one data cycle. Linux's
+ *       {@code do_write_buffer} sends 0 for a one-word write (UBI's 4-byte header invalidation, any 4-byte
+ *       {@code /dev/mtdN} write). QEMU since 9.0's buffer rework (and upstream today) opens the buffer only at a
+ *       data cycle with the counter not 0, so there count 0 fails with SR.4 and aborts to read-array, and Linux
+ *       times out polling for SR.7; Debian's 7.2 build programs it (its window opens at the count cycle).</li>
  *   <li><i>A refused buffered program on a read-only bank ends in status mode</i> with SR.4 and SR.7, as a
  *       program on a locked block does on a real part (the confirm starts the state machine, which reports the
  *       error); QEMU aborts it back to read-array, so a driver polling for SR.7 reads array data instead.</li>
@@ -68,6 +74,11 @@ public enum FlashSemantics {
 
     /** Whether 0x50 keeps SR.7 (else it clears the whole register). */
     boolean clearStatusKeepsReady() {
+        return this == REAL_NOR;
+    }
+
+    /** Whether a buffered program with a count of 0 programs its one data cycle (else it fails with SR.4). */
+    boolean countZeroPrograms() {
         return this == REAL_NOR;
     }
 

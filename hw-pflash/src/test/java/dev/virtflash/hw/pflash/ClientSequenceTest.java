@@ -172,20 +172,36 @@ class ClientSequenceTest {
     }
 
     @Test
-    void uBootOneWordChunkHitsTheCountZeroFailure() throws Exception {
-        try (PflashCfi01 bank = Banks.virtRam("virt.flash1")) {
+    void uBootOneWordChunkHitsTheCountZeroFailureOnQemusModel() throws Exception {
+        try (PflashCfi01 bank = Banks.qemuRam("virt.flash1")) {
             Bus bus = new Bus(bank);
-            new UBoot(bus).eraseSector(0);
-            bus.w16(0, 0x50);
-            bus.w16(0, 0x70);
-            bus.w16(0, 0xE8);
-            bus.w16(0, 0);                             // count 0: one word
-            bus.w16(0x7FE, 0x1234);
-            bus.w16(0, 0xD0);
+            oneWordChunk(bus);
             assertEquals(WriteState.READ_ARRAY, bank.state(), "confirm with SR.4 set aborts");
             assertEquals(0xFFFF, bus.r16(0x7FE), "nothing written");
             bus.w16(0, 0x70);
             assertEquals(0x0090, bus.r16(0), "SR.4: U-Boot sees a programming error");
+        }
+    }
+
+    /** U-Boot's buffered write of one 16-bit word at 0x7FE: a count of 0, the count cycle at the sector base. */
+    private static void oneWordChunk(Bus bus) {
+        new UBoot(bus).eraseSector(0);
+        bus.w16(0, 0x50);
+        bus.w16(0, 0x70);
+        bus.w16(0, 0xE8);
+        bus.w16(0, 0);                     // count 0: one word
+        bus.w16(0x7FE, 0x1234);
+        bus.w16(0, 0xD0);
+    }
+
+    @Test
+    void uBootOneWordChunkProgramsOnRealNor() throws Exception {
+        try (PflashCfi01 bank = Banks.virtRam("virt.flash1")) {
+            Bus bus = new Bus(bank);
+            oneWordChunk(bus);
+            assertEquals(0x0080, bus.r16(0), "ready, no error");
+            bus.w16(0, 0xFF);
+            assertEquals(0x1234, bus.r16(0x7FE), "the word is programmed");
         }
     }
 }

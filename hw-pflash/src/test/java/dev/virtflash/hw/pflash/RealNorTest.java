@@ -110,6 +110,36 @@ class RealNorTest {
     }
 
     /**
+     * Linux's one-word write ({@code do_write_buffer} with 4 bytes, as UBI's header invalidation): 0xE8 and the count
+     * 0 at the window base, one data word, 0xD0, then poll SR.7 there. A real part programs the word; upstream
+     * QEMU's model (kept for qemu-7.2) opens no buffer for count 0, sets SR.4 and aborts to read-array, so the
+     * poll reads array data and Linux times out ("buffer write error (status timeout)").
+     */
+    @ParameterizedTest
+    @EnumSource(FlashSemantics.class)
+    void countZeroProgramsOneWordOnRealNor(FlashSemantics semantics) throws Exception {
+        try (PflashCfi01 bank = ram(semantics)) {
+            Bus bus = new Bus(bank);
+            erase(bus, 0);
+            bus.cmd32(0x3000, 0x70);
+            bus.cmd32(0x3000, 0xE8);
+            assertEquals(0x00800080L, bus.r32(0x3000), "buffer available");
+            bus.w32(0x3000, 0);                        // count 0: one word
+            bus.w32(0x3010, 0);
+            bus.cmd32(0x3000, 0xD0);
+            if (semantics == FlashSemantics.REAL_NOR) {
+                assertEquals(0x00800080L, bus.r32(0x3000), "status mode, ready");
+                bus.cmd32(0, 0xFF);
+                assertEquals(0L, bus.r32(0x3010), "the word is programmed");
+            } else {
+                assertEquals(WriteState.READ_ARRAY, bank.state(), "aborted");
+                assertEquals(0xFFFFFFFFL, bus.r32(0x3010), "nothing programmed");
+            }
+            assertEquals(0xFFFFFFFFL, bus.r32(0x3014));
+        }
+    }
+
+    /**
      * {@code do_erase_oneblock} on a read-only bank, cycle by cycle: clear status, erase, poll SR.7, read status,
      * see SR.5, clear status (0x50, 0x70), and then (next attempt, {@code chip_ready}) poll SR.7 in status mode.
      * Real NOR: ready, so Linux reports "block erase failed" and goes on. QEMU 7.2: SR.7 stays 0 until the next

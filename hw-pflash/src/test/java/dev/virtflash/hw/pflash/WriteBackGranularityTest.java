@@ -102,9 +102,9 @@ class WriteBackGranularityTest {
         bus.w32(0x9004, 2);
         bus.w32(0, 0xFF);                             // abort
         bus.w32(0, 0xE8);
-        bus.w32(0, 0);                                // count 0: fails
+        bus.w32(0, 0);                                // count 0: one word
         bus.w32(0xA000, 1);
-        bus.w32(0, 0xD0);
+        bus.w32(0, 0xFF);                             // abort at the confirm cycle
         assertEquals(1, wb.calls.size(), "aborted or failed buffers write nothing");
         assertImageEqualsArray();
     }
