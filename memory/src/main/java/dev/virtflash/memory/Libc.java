@@ -11,6 +11,9 @@ final class Libc {
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_PRIVATE = 0x02;
+    static final int MAP_FIXED = 0x10;
+    /** Fault the file's pages in at once (they come from the page cache: shared, not anonymous). */
+    static final int MAP_POPULATE = 0x8000;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final int MADV_DONTNEED = 4;
