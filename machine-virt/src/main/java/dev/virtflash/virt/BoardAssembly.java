@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.ResourceStack;
@@ -22,6 +23,7 @@ final class BoardAssembly {
     final Path[] imageFiles;
     final String[] imageFormats;
     final boolean[] imageReadOnly;
+    final SharedImages sharedImages;
     final ConsoleSink console;
     final ConsoleSource input;
     final BoardInterrupts interrupts = new BoardInterrupts();
@@ -33,12 +35,13 @@ final class BoardAssembly {
     Pl031 rtc;
 
     BoardAssembly(ResourceStack owned, long ramSize, Path[] imageFiles, String[] imageFormats,
-                  boolean[] imageReadOnly, ConsoleSink console, ConsoleSource input) {
+                  boolean[] imageReadOnly, SharedImages sharedImages, ConsoleSink console, ConsoleSource input) {
         this.owned = owned;
         this.ramSize = ramSize;
         this.imageFiles = imageFiles.clone();
         this.imageFormats = imageFormats.clone();
         this.imageReadOnly = imageReadOnly.clone();
+        this.sharedImages = sharedImages;
         this.console = console;
         this.input = input;
     }

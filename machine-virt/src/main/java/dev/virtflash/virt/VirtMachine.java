@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
@@ -246,6 +247,7 @@ public final class VirtMachine implements AutoCloseable {
         private ConsoleSource input = ConsoleSource.none();
         private RandomGenerator random;
         private int translationBufferMiB = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
+        private SharedImages sharedImages;
 
         private Builder() {
         }
@@ -312,6 +314,17 @@ public final class VirtMachine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where read-only banks with an image ({@code readonly=on}) get their memory: every machine built with the
+         * same registry shares one copy of each such image (a raw image's pages are the file's own, from the page
+         * cache). Default: a registry of the machine's own. Whoever builds many boards holds one and passes it to
+         * each (see {@link SharedImages}).
+         */
+        public Builder sharedImages(SharedImages images) {
+            this.sharedImages = Objects.requireNonNull(images, "images");
+            return this;
+        }
+
         /** The source of the device tree's random seeds (default: a fresh one per machine). */
         public Builder deviceTreeRandom(RandomGenerator random) {
             this.random = random;
@@ -330,8 +343,8 @@ public final class VirtMachine implements AutoCloseable {
             }
             ResourceStack owned = new ResourceStack();
             try {
-                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly, console,
-                        input);
+                BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly,
+                        sharedImages != null ? sharedImages : new SharedImages(), console, input);
                 AddressSpace.Builder map = AddressSpace.builder("system");
                 for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
                     map.map(row.base(), row.device().create(row, a));
