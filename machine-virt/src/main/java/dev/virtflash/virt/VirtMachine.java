@@ -16,6 +16,7 @@ import dev.virtflash.virt.devices.rtc.Pl031;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -49,7 +50,10 @@ public final class VirtMachine implements AutoCloseable {
     private final Pl011 uart;
     private final BoardInterrupts interrupts;
     private final Pl031 rtc;
+    /** The device tree without its trailing zeros (QEMU's blob is a 1 MiB buffer, mostly free space). */
     private final byte[] deviceTree;
+    /** The blob's full length, {@code totalsize}: what the guest sees at the tree's address. */
+    private final int deviceTreeSize;
     private final byte[] bios;
     /** A {@code -kernel} boot and where its parts are, or null (firmware boot). */
     private final KernelBoot kernel;
@@ -73,7 +77,8 @@ public final class VirtMachine implements AutoCloseable {
         this.uart = uart;
         this.interrupts = interrupts;
         this.rtc = rtc;
-        this.deviceTree = deviceTree;
+        this.deviceTree = withoutTrailingZeros(deviceTree);
+        this.deviceTreeSize = deviceTree.length;
         this.bios = bios;
         this.kernel = kernel;
         this.layout = layout;
@@ -142,18 +147,23 @@ public final class VirtMachine implements AutoCloseable {
         if (bios != null) {
             flash[0].loadBlob(bios);
         }
-        loadRam(ram, deviceTree, kernel, layout);
+        loadRam(ram, deviceTree, deviceTreeSize, kernel, layout);
         if (kernel != null) {
             startKernel(cpu, layout);
         }
         uart.reset();
     }
 
-    /** The device tree, and a {@code -kernel} boot's kernel and initrd, into RAM (at build and on every reset). */
-    private static void loadRam(HostMemory ram, byte[] deviceTree, KernelBoot kernel, KernelBoot.Layout layout) {
+    /**
+     * The device tree, and a {@code -kernel} boot's kernel and initrd, into RAM (at build and on every reset). The
+     * tree's {@code size} bytes are its bytes followed by zeros: the zeros go in as pages given back to the kernel
+     * ({@link HostMemory#discard}), so the free space of the 1 MiB blob costs no memory on any board.
+     */
+    private static void loadRam(HostMemory ram, byte[] deviceTree, int size, KernelBoot kernel,
+                                KernelBoot.Layout layout) {
         long base = VirtMemoryMap.RAM.base();
         if (kernel == null) {
-            ram.write(VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, 0, deviceTree.length);
+            loadDeviceTree(ram, VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, size);
             return;
         }
         byte[] image = kernel.image();
@@ -162,7 +172,20 @@ public final class VirtMachine implements AutoCloseable {
         if (initrd != null) {
             ram.write(layout.initrdStart() - base, initrd, 0, initrd.length);
         }
-        ram.write(layout.deviceTree() - base, deviceTree, 0, deviceTree.length);
+        loadDeviceTree(ram, layout.deviceTree() - base, deviceTree, size);
+    }
+
+    private static void loadDeviceTree(HostMemory ram, long offset, byte[] tree, int size) {
+        ram.discard(offset + tree.length, size - tree.length); // zeros: whole pages given back, edges zeroed
+        ram.write(offset, tree, 0, tree.length);
+    }
+
+    private static byte[] withoutTrailingZeros(byte[] blob) {
+        int end = blob.length;
+        while (end > 0 && blob[end - 1] == 0) {
+            end--;
+        }
+        return Arrays.copyOf(blob, end);
     }
 
     /** QEMU's boot stub for an AArch64 kernel: x0 = the device tree, x1..x3 = 0, PC = the kernel, at EL1h. */
@@ -215,7 +238,7 @@ public final class VirtMachine implements AutoCloseable {
 
     /** The device tree placed at the start of RAM. */
     public byte[] deviceTree() {
-        return deviceTree.clone();
+        return Arrays.copyOf(deviceTree, deviceTreeSize);
     }
 
     /** Closes the CPU, then RAM, the banks (flushing their write-back) and the images, in reverse order of creation. */
@@ -365,7 +388,7 @@ public final class VirtMachine implements AutoCloseable {
                     }
                 }
                 byte[] blob = dt.build().blob();
-                loadRam(a.ram, blob, kernel, layout);
+                loadRam(a.ram, withoutTrailingZeros(blob), blob.length, kernel, layout);
                 BoardInterrupts interrupts = a.interrupts;
                 interrupts.devices(a.uart, a.rtc);
                 AddressSpace space = map.build();

@@ -4,7 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
-/** The few libc calls behind {@link HostMemory}, bound with JNA direct mapping. Package-private. */
+/** The few libc calls behind {@link HostMemory} and {@link NativeMemory}, bound with JNA direct mapping. Package-private. */
 final class Libc {
 
     static final int PROT_NONE = 0;
@@ -38,4 +38,7 @@ final class Libc {
     static native int mprotect(long addr, long length, int prot) throws LastErrorException;
 
     static native int madvise(long addr, long length, int advice) throws LastErrorException;
+
+    /** glibc: gives the free memory of every malloc arena back to the kernel; 1 if some was released. */
+    static native int malloc_trim(long pad);
 }

@@ -1,5 +1,6 @@
 package dev.virtflash.app.reliability;
 
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.memory.ResourceStack;
@@ -147,17 +148,24 @@ public final class Density {
     public static Result measure(int boards, Path dir, int tbSizeMiB) throws IOException, InterruptedException {
         byte[] payload = PayloadCatalog.firmware().load("default").orElseThrow(() ->
                 new IOException("the default payload is not on the class path"));
+        Path flash0 = dir.resolve("payload-flash0.img");
+        try (RandomAccessFile f = new RandomAccessFile(flash0.toFile(), "rw")) {
+            f.setLength(0);
+            f.write(payload);
+            f.setLength(PflashCfi01.VIRT_BANK_SIZE);
+        }
+        SharedImages shared = new SharedImages(); // every board reads the one payload image: one copy
         long rssBefore = Residency.process().vmRss();
         List<VirtMachine> machines = new ArrayList<>();
         List<ConsoleLog> consoles = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         long start = System.nanoTime();
         try {
-            addBoard(machines, consoles, dir, payload, tbSizeMiB);
+            addBoard(machines, consoles, dir, flash0, shared, tbSizeMiB);
             runAll(machines, consoles, failures, 0);
             long rssOne = Residency.process().vmRss();
             for (int i = 1; i < boards; i++) {
-                addBoard(machines, consoles, dir, payload, tbSizeMiB);
+                addBoard(machines, consoles, dir, flash0, shared, tbSizeMiB);
             }
             runAll(machines, consoles, failures, 1);
             Duration time = Duration.ofNanos(System.nanoTime() - start);
@@ -178,23 +186,17 @@ public final class Density {
     }
 
     private static void addBoard(List<VirtMachine> machines, List<ConsoleLog> consoles, Path dir,
-                                 byte[] payload, int tbSizeMiB) throws IOException {
+                                 Path flash0, SharedImages shared, int tbSizeMiB) throws IOException {
         int n = machines.size();
-        Path flash0 = dir.resolve("board" + n + "-flash0.img");
         Path flash1 = dir.resolve("board" + n + "-flash1.img");
         long bank = PflashCfi01.VIRT_BANK_SIZE;
-        try (RandomAccessFile f = new RandomAccessFile(flash0.toFile(), "rw")) {
-            f.setLength(0);
-            f.write(payload);
-            f.setLength(bank);
-        }
         try (RandomAccessFile f = new RandomAccessFile(flash1.toFile(), "rw")) {
             f.setLength(0);
             f.setLength(bank);
         }
         ConsoleLog console = new ConsoleLog(CONSOLE_BYTES, null);
-        VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", false).flashImage(1, flash1, "raw", false)
-                .translationBufferMiB(tbSizeMiB).console(console, ConsoleSource.none()).build();
+        VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", true).flashImage(1, flash1, "raw", false)
+                .sharedImages(shared).translationBufferMiB(tbSizeMiB).console(console, ConsoleSource.none()).build();
         machines.add(m);
         consoles.add(console);
     }

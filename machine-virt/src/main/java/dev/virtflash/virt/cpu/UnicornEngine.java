@@ -2,6 +2,8 @@ package dev.virtflash.virt.cpu;
 
 import static dev.virtflash.virt.cpu.UnicornLibrary.*;
 
+import dev.virtflash.memory.NativeMemory;
+import dev.virtflash.memory.ProcessMappings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,6 +43,14 @@ final class UnicornEngine implements AutoCloseable {
     /** SCR_EL3.RW: the next lower EL (EL2, or EL1 without EL2) is AArch64. */
     static final long SCR_RW = 1L << 10;
 
+    /**
+     * Engines are opened one at a time, so that the translation buffer that appears while one opens is its own (see
+     * {@link #findZeroedBuffer}). A lock, not state: it holds nothing.
+     */
+    private static final Object OPEN_LOCK = new Object();
+    /** The translation buffer's mapping is its size less the guard page(s) TCG puts at its end. */
+    private static final long BUFFER_GUARD_SLACK = 64 * 1024;
+
     private final long handle;
     private final long[] one = new long[1];
     private final long[] cpReg = new long[CP_REG_LONGS];
@@ -49,6 +59,9 @@ final class UnicornEngine implements AutoCloseable {
     private boolean closed;
     /** True while {@link #removeTranslations} runs: the TLB-fill hook then maps the physical window. */
     private boolean physicalWindow;
+    /** The translation buffer's all-zero part after the prologue, {@code [bufferZeroTail, bufferEnd)}, or empty. */
+    private long bufferZeroTail;
+    private long bufferEnd;
 
     private UnicornEngine(long handle) {
         this.handle = handle;
@@ -68,6 +81,49 @@ final class UnicornEngine implements AutoCloseable {
      */
     static UnicornEngine openCortexA57(int translationBufferMiB) {
         requireSupportedVersion();
+        synchronized (OPEN_LOCK) {
+            List<ProcessMappings.Mapping> before = ProcessMappings.sample();
+            UnicornEngine engine = open(translationBufferMiB);
+            engine.findZeroedBuffer(before, (long) translationBufferMiB << 20);
+            return engine;
+        }
+    }
+
+    /**
+     * Unicorn 2.1.1 writes zeros over its whole translation buffer when it starts and at every flush of translated
+     * code (its copy of QEMU's {@code tcg_region_assign} has a {@code memset}), so every engine held all of its buffer
+     * resident (4 MiB a board) before running one instruction. Those pages go back to the kernel: they read as zeros
+     * anyway, and TCG fills them again as it translates. The buffer is the one new anonymous read-write-execute mapping
+     * of its size since {@code before}; engines are opened one at a time ({@link #OPEN_LOCK}) so that it can only be
+     * this engine's. Its all-zero tail is found once, here (the prologue TCG wrote at its start stays); after every
+     * flush ({@link #flushTranslations}) the same tail is given back again. Where the buffer cannot be told apart,
+     * nothing is done (it then stays resident, as before).
+     */
+    private void findZeroedBuffer(List<ProcessMappings.Mapping> before, long bufferBytes) {
+        reg(UC_ARM64_REG_PC); // the first call that starts the engine: allocates and zeroes the buffer
+        List<ProcessMappings.Mapping> buffers = new ArrayList<>();
+        for (ProcessMappings.Mapping m : ProcessMappings.newSince(before, ProcessMappings.sample())) {
+            if (m.path().isEmpty() && m.perms().startsWith("rwx") && m.size() <= bufferBytes
+                    && m.size() > bufferBytes - BUFFER_GUARD_SLACK) {
+                buffers.add(m);
+            }
+        }
+        if (buffers.size() == 1) {
+            ProcessMappings.Mapping buffer = buffers.get(0);
+            bufferEnd = buffer.end();
+            bufferZeroTail = NativeMemory.zeroTail(buffer.start(), buffer.end());
+            giveBackZeroedBuffer();
+        }
+    }
+
+    /** Gives the translation buffer's zeroed tail back; call only when it holds no translation (just flushed). */
+    private void giveBackZeroedBuffer() {
+        if (bufferZeroTail < bufferEnd) {
+            NativeMemory.giveBackZeros(bufferZeroTail, bufferEnd);
+        }
+    }
+
+    private static UnicornEngine open(int translationBufferMiB) {
         long[] out = new long[1];
         UnicornException.check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, out), "uc_open(ARM64)");
         UnicornEngine engine = new UnicornEngine(out[0]);
@@ -313,8 +369,10 @@ final class UnicornEngine implements AutoCloseable {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TLB_FLUSH), "uc_ctl(TLB_FLUSH)");
     }
 
+    /** Drops every translated block; the buffer's pages then go back to the kernel (see {@link #findZeroedBuffer}). */
     void flushTranslations() {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_FLUSH), "uc_ctl(TB_FLUSH)");
+        giveBackZeroedBuffer();
     }
 
     // ---- memory ----
@@ -451,5 +509,8 @@ final class UnicornEngine implements AutoCloseable {
         contexts.clear();
         uc_close(handle);
         callbacks.clear();
+        // Unicorn ran on the board's thread and allocated in that thread's malloc arena; what it freed stays there
+        // (glibc trims only the main heap by itself) until this. Measured: 19 MiB kept after 16 boards without it.
+        NativeMemory.trimMallocArenas();
     }
 }
