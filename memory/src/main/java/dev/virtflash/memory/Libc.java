@@ -41,4 +41,10 @@ final class Libc {
 
     /** glibc: gives the free memory of every malloc arena back to the kernel; 1 if some was released. */
     static native int malloc_trim(long pad);
+
+    /** glibc {@code mallopt}; 1 on success. */
+    static native int mallopt(int param, int value);
+
+    /** {@code mallopt} parameter: the most arenas malloc makes. */
+    static final int M_ARENA_MAX = -8;
 }

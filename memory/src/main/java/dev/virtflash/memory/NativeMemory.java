@@ -61,4 +61,19 @@ public final class NativeMemory {
     public static boolean trimMallocArenas() {
         return Libc.malloc_trim(0) != 0;
     }
+
+    /**
+     * Caps glibc's malloc arenas for the process ({@code mallopt(M_ARENA_MAX, arenas)}, as the environment variable
+     * {@code MALLOC_ARENA_MAX} does): a process that runs many boards on many threads otherwise gives each thread an
+     * arena of its own (up to eight per core), and each keeps some hundred KiB after its board is closed. Affects
+     * arenas made from now on; for whoever owns the process (an app's {@code main}, a test rig), never a library.
+     *
+     * @return whether glibc accepted it
+     */
+    public static boolean limitMallocArenas(int arenas) {
+        if (arenas < 1) {
+            throw new IllegalArgumentException("malloc arenas " + arenas + ", expected at least 1");
+        }
+        return Libc.mallopt(Libc.M_ARENA_MAX, arenas) == 1;
+    }
 }
