@@ -141,8 +141,9 @@ public final class DensityBench {
         long qemuFlashPerBoard = qemu[1] / qemuBoards;
         long oursPerBoard = (ours.rssAll - ours.rssOne) / (boards - 1);
         long bound = ours.codeData + ours.varsWritten;
-        out.printf(Locale.ROOT, "%nAAVMF at Shell> (%s): ours %d boards in one JVM, QEMU %d processes%n",
-                Firmware.EDK2.setup(), boards, qemuBoards);
+        out.printf(Locale.ROOT, "%nAAVMF at Shell> (AAVMF_CODE.fd read-only in flash0, a blank store of its own in "
+                + "flash1 built by the boot, Enter and a key): ours %d boards in one JVM, QEMU %d processes%n",
+                boards, qemuBoards);
         out.printf(Locale.ROOT, "| | ours | QEMU 7.2 | ours/QEMU | target |%n|---|---|---|---|---|%n");
         out.printf(Locale.ROOT, "| RSS per board (ours: beyond the first) | %s | %s | %.3f | <= 0.1 (%s) |%n",
                 mib(oursPerBoard), mib(qemuPerBoard), (double) oursPerBoard / qemuPerBoard,

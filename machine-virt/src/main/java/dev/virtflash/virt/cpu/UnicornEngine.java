@@ -95,9 +95,10 @@ final class UnicornEngine implements AutoCloseable {
      * resident (4 MiB a board) before running one instruction. Those pages go back to the kernel: they read as zeros
      * anyway, and TCG fills them again as it translates. The buffer is the one new anonymous read-write-execute mapping
      * of its size since {@code before}; engines are opened one at a time ({@link #OPEN_LOCK}) so that it can only be
-     * this engine's. Its all-zero tail is found once, here (the prologue TCG wrote at its start stays); after every
-     * flush ({@link #flushTranslations}) the same tail is given back again. Where the buffer cannot be told apart,
-     * nothing is done (it then stays resident, as before).
+     * this engine's. Its all-zero tail is found here (the prologue TCG wrote at its start stays) and given back, and
+     * again by {@link #giveBackZeroedBuffer} once the CPU binding is set up (it flushes translations once). A flush
+     * the guest asks for while running (IC IALLU) makes the buffer resident again, as before: giving it back each time
+     * would make the next flush fault a thousand pages in. Where the buffer cannot be told apart, nothing is done.
      */
     private void findZeroedBuffer(List<ProcessMappings.Mapping> before, long bufferBytes) {
         reg(UC_ARM64_REG_PC); // the first call that starts the engine: allocates and zeroes the buffer
@@ -116,8 +117,11 @@ final class UnicornEngine implements AutoCloseable {
         }
     }
 
-    /** Gives the translation buffer's zeroed tail back; call only when it holds no translation (just flushed). */
-    private void giveBackZeroedBuffer() {
+    /**
+     * Gives the translation buffer's zeroed tail back; call only when it holds no translation (just flushed, nothing
+     * run since).
+     */
+    void giveBackZeroedBuffer() {
         if (bufferZeroTail < bufferEnd) {
             NativeMemory.giveBackZeros(bufferZeroTail, bufferEnd);
         }
@@ -369,10 +373,8 @@ final class UnicornEngine implements AutoCloseable {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TLB_FLUSH), "uc_ctl(TLB_FLUSH)");
     }
 
-    /** Drops every translated block; the buffer's pages then go back to the kernel (see {@link #findZeroedBuffer}). */
     void flushTranslations() {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_FLUSH), "uc_ctl(TB_FLUSH)");
-        giveBackZeroedBuffer();
     }
 
     // ---- memory ----
