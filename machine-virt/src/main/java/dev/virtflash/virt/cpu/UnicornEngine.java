@@ -50,6 +50,8 @@ final class UnicornEngine implements AutoCloseable {
     private static final Object OPEN_LOCK = new Object();
     /** The translation buffer's mapping is its size less the guard page(s) TCG puts at its end. */
     private static final long BUFFER_GUARD_SLACK = 64 * 1024;
+    /** How many guest-requested flushes give the zeroed translation buffer back (each costs ~1 ms of page faults). */
+    private static final int GIVE_BACK_FLUSHES = 8;
 
     private final long handle;
     private final long[] one = new long[1];
@@ -62,6 +64,7 @@ final class UnicornEngine implements AutoCloseable {
     /** The translation buffer's all-zero part after the prologue, {@code [bufferZeroTail, bufferEnd)}, or empty. */
     private long bufferZeroTail;
     private long bufferEnd;
+    private int guestFlushes;
 
     private UnicornEngine(long handle) {
         this.handle = handle;
@@ -96,9 +99,11 @@ final class UnicornEngine implements AutoCloseable {
      * anyway, and TCG fills them again as it translates. The buffer is the one new anonymous read-write-execute mapping
      * of its size since {@code before}; engines are opened one at a time ({@link #OPEN_LOCK}) so that it can only be
      * this engine's. Its all-zero tail is found here (the prologue TCG wrote at its start stays) and given back, and
-     * again by {@link #giveBackZeroedBuffer} once the CPU binding is set up (it flushes translations once). A flush
-     * the guest asks for while running (IC IALLU) makes the buffer resident again, as before: giving it back each time
-     * would make the next flush fault a thousand pages in. Where the buffer cannot be told apart, nothing is done.
+     * again by {@link #giveBackZeroedBuffer} once the CPU binding is set up (it flushes translations once), and after
+     * the guest's first few flushes ({@link #flushTranslationsForGuest}): a payload that flushes once or twice keeps
+     * only what it translates. A guest that flushes often (a firmware loading a hundred drivers) keeps its buffer
+     * resident, as before: giving it back each time would make every next flush fault a thousand pages in. Where the
+     * buffer cannot be told apart, nothing is done.
      */
     private void findZeroedBuffer(List<ProcessMappings.Mapping> before, long bufferBytes) {
         reg(UC_ARM64_REG_PC); // the first call that starts the engine: allocates and zeroes the buffer
@@ -375,6 +380,17 @@ final class UnicornEngine implements AutoCloseable {
 
     void flushTranslations() {
         UnicornException.check(uc_ctl(handle, CTL_WRITE_TB_FLUSH), "uc_ctl(TB_FLUSH)");
+    }
+
+    /**
+     * {@link #flushTranslations} at the guest's request (IC IALLU, between two runs); the first
+     * {@link #GIVE_BACK_FLUSHES} times the zeroed buffer is given back too (see {@link #findZeroedBuffer}).
+     */
+    void flushTranslationsForGuest() {
+        flushTranslations();
+        if (++guestFlushes <= GIVE_BACK_FLUSHES) {
+            giveBackZeroedBuffer();
+        }
     }
 
     // ---- memory ----
