@@ -1,5 +1,7 @@
 package dev.virtflash.testkit;
 
+import java.nio.file.Path;
+
 /**
  * What one flash bank costs the host, measured in this order (so that measuring cannot raise the later figures):
  *
@@ -14,7 +16,7 @@ package dev.virtflash.testkit;
  *                      {@code null} when the bank owns its memory
  */
 public record FlashFootprint(long residentBytes, long presentBytes, long dataBytes, long ownedBytes,
-                             java.nio.file.Path sharedImage) {
+                             Path sharedImage) {
 
     /** Resident bytes shared with other boards, processes and the page cache (a read-only bank's image). */
     public long sharedBytes() {

@@ -9,6 +9,7 @@ import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: one CPU thread drives a bank at a time. Guest mistakes never throw; they are logged (WARN,
  * rate-limited per bank) and leave a defined state.
  *
- * <p>Size: about 420 lines, just over the project's 400: mostly the builder's validation and the list above of
- * what is not emulated; the command engine, the query tables, the bus and the store are classes of their own.
+ * <p>Size: about 475 lines, over the project's 400: mostly the builder's validation, the list above of what is not
+ * emulated, and owning either its memory or a lease on a shared image's; the command engine, the query tables, the
+ * bus and the store are classes of their own.
  */
 public final class PflashCfi01 implements AutoCloseable {
 
@@ -150,7 +152,7 @@ public final class PflashCfi01 implements AutoCloseable {
      * The image file whose shared, read-only memory this bank reads (a read-only bank with an image, see
      * {@link SharedImages}), or {@code null} when the bank owns its memory.
      */
-    public java.nio.file.Path sharedImage() {
+    public Path sharedImage() {
         return shared == null ? null : shared.file();
     }
 

@@ -3,7 +3,6 @@ package dev.virtflash.virt.cpu;
 import static dev.virtflash.virt.cpu.UnicornLibrary.*;
 
 import dev.virtflash.memory.NativeMemory;
-import dev.virtflash.memory.ProcessMappings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,7 +12,7 @@ import java.util.List;
  * are kept here, strongly reachable, until {@link #close()} (JNA frees a callback's native stub when its Java object
  * is collected). Not thread-safe: one thread uses an engine, except where a method says otherwise.
  *
- * <p>Size: about 450 lines, over the project's 400, on purpose: it is the one place that calls the native library,
+ * <p>Size: about 490 lines, over the project's 400, on purpose: it is the one place that calls the native library,
  * one short typed method per Unicorn call the binding makes (registers, system registers, memory, hooks, controls),
  * each with the error check and message that call needs.
  */
@@ -43,13 +42,6 @@ final class UnicornEngine implements AutoCloseable {
     /** SCR_EL3.RW: the next lower EL (EL2, or EL1 without EL2) is AArch64. */
     static final long SCR_RW = 1L << 10;
 
-    /**
-     * Engines are opened one at a time, so that the translation buffer that appears while one opens is its own (see
-     * {@link #findZeroedBuffer}). A lock, not state: it holds nothing.
-     */
-    private static final Object OPEN_LOCK = new Object();
-    /** The translation buffer's mapping is its size less the guard page(s) TCG puts at its end. */
-    private static final long BUFFER_GUARD_SLACK = 64 * 1024;
     /** How many guest-requested flushes give the zeroed translation buffer back (each costs ~1 ms of page faults). */
     private static final int GIVE_BACK_FLUSHES = 8;
 
@@ -61,9 +53,8 @@ final class UnicornEngine implements AutoCloseable {
     private boolean closed;
     /** True while {@link #removeTranslations} runs: the TLB-fill hook then maps the physical window. */
     private boolean physicalWindow;
-    /** The translation buffer's all-zero part after the prologue, {@code [bufferZeroTail, bufferEnd)}, or empty. */
-    private long bufferZeroTail;
-    private long bufferEnd;
+    /** Unicorn's translation buffer, whose zeros go back to the kernel (see {@link ZeroedTranslationBuffer}). */
+    private ZeroedTranslationBuffer buffer = ZeroedTranslationBuffer.NONE;
     private int guestFlushes;
 
     private UnicornEngine(long handle) {
@@ -84,52 +75,19 @@ final class UnicornEngine implements AutoCloseable {
      */
     static UnicornEngine openCortexA57(int translationBufferMiB) {
         requireSupportedVersion();
-        synchronized (OPEN_LOCK) {
-            List<ProcessMappings.Mapping> before = ProcessMappings.sample();
+        return ZeroedTranslationBuffer.opening((long) translationBufferMiB << 20, () -> {
             UnicornEngine engine = open(translationBufferMiB);
-            engine.findZeroedBuffer(before, (long) translationBufferMiB << 20);
+            engine.pc(); // the first call that initialises the engine: Unicorn allocates and zeroes its buffer
             return engine;
-        }
+        }, (engine, buffer) -> engine.buffer = buffer);
     }
 
     /**
-     * Unicorn 2.1.1 writes zeros over its whole translation buffer when it starts and at every flush of translated
-     * code (its copy of QEMU's {@code tcg_region_assign} has a {@code memset}), so every engine held all of its buffer
-     * resident (4 MiB a board) before running one instruction. Those pages go back to the kernel: they read as zeros
-     * anyway, and TCG fills them again as it translates. The buffer is the one new anonymous read-write-execute mapping
-     * of its size since {@code before}; engines are opened one at a time ({@link #OPEN_LOCK}) so that it can only be
-     * this engine's. Its all-zero tail is found here (the prologue TCG wrote at its start stays) and given back, and
-     * again by {@link #giveBackZeroedBuffer} once the CPU binding is set up (it flushes translations once), and after
-     * the guest's first few flushes ({@link #flushTranslationsForGuest}): a payload that flushes once or twice keeps
-     * only what it translates. A guest that flushes often (a firmware loading a hundred drivers) keeps its buffer
-     * resident, as before: giving it back each time would make every next flush fault a thousand pages in. Where the
-     * buffer cannot be told apart, nothing is done.
-     */
-    private void findZeroedBuffer(List<ProcessMappings.Mapping> before, long bufferBytes) {
-        reg(UC_ARM64_REG_PC); // the first call that starts the engine: allocates and zeroes the buffer
-        List<ProcessMappings.Mapping> buffers = new ArrayList<>();
-        for (ProcessMappings.Mapping m : ProcessMappings.newSince(before, ProcessMappings.sample())) {
-            if (m.path().isEmpty() && m.perms().startsWith("rwx") && m.size() <= bufferBytes
-                    && m.size() > bufferBytes - BUFFER_GUARD_SLACK) {
-                buffers.add(m);
-            }
-        }
-        if (buffers.size() == 1) {
-            ProcessMappings.Mapping buffer = buffers.get(0);
-            bufferEnd = buffer.end();
-            bufferZeroTail = NativeMemory.zeroTail(buffer.start(), buffer.end());
-            giveBackZeroedBuffer();
-        }
-    }
-
-    /**
-     * Gives the translation buffer's zeroed tail back; call only when it holds no translation (just flushed, nothing
+     * Gives the translation buffer's zeroed pages back; call only when it holds no translation (just flushed, nothing
      * run since).
      */
     void giveBackZeroedBuffer() {
-        if (bufferZeroTail < bufferEnd) {
-            NativeMemory.giveBackZeros(bufferZeroTail, bufferEnd);
-        }
+        buffer.giveBack();
     }
 
     private static UnicornEngine open(int translationBufferMiB) {
@@ -384,7 +342,7 @@ final class UnicornEngine implements AutoCloseable {
 
     /**
      * {@link #flushTranslations} at the guest's request (IC IALLU, between two runs); the first
-     * {@link #GIVE_BACK_FLUSHES} times the zeroed buffer is given back too (see {@link #findZeroedBuffer}).
+     * {@link #GIVE_BACK_FLUSHES} times the zeroed buffer is given back too (see {@link ZeroedTranslationBuffer}).
      */
     void flushTranslationsForGuest() {
         flushTranslations();
