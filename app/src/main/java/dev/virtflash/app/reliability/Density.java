@@ -190,7 +190,7 @@ public final class Density {
         closeAll(machines);
         machines.clear();
         consoles.clear();
-        System.gc();
+        giveBackHeaps();
         long rssWarm = Residency.process().vmRss();
         List<ProcessMappings.Mapping> mapsWarm = ProcessMappings.sample();
         long start = System.nanoTime();
@@ -213,13 +213,23 @@ public final class Density {
             closeAll(machines);
             machines.clear();
             consoles.clear();
-            System.gc(); // the tool owns its process: the heap the boards' objects took is given back here
+            giveBackHeaps();
             long rssAfter = Residency.process().vmRss();
             return new Result(boards, tbSizeMiB, rssBefore, rssWarm, rssOne, rssAll,
                     rssAfter, flash / boards, failures, time, boardMappings(mapsWarm, ProcessMappings.sample()));
         } finally {
             closeAll(machines);
         }
+    }
+
+    /**
+     * The tool owns its process, so it gives back what closed boards left on its heaps: a collection frees the boards'
+     * objects, and with them the native buffers they held (the image loader's direct buffers, freed by their
+     * cleaners into glibc's arenas), then glibc's arenas are trimmed.
+     */
+    private static void giveBackHeaps() {
+        System.gc();
+        NativeMemory.trimMallocArenas();
     }
 
     /**
