@@ -33,14 +33,6 @@ class DensityTest {
     private static final Pattern FIGURES = Pattern.compile("rssWarm=(\\d+) .* rssAfterClose=(\\d+) perBoard=(-?\\d+) "
             + "flashPerBoard=\\d+ failed=(\\d+)");
 
-    /**
-     * {@code ./virt}'s JVM options, and the heap's pages touched at start ({@code AlwaysPreTouch}): the 8 MiB heap that
-     * {@code -Xms8m} commits stays committed whatever runs, so which of its pages a run happens to touch first is the
-     * JVM's business, not what the boards leave behind (it moved the figure between +4 % and +10 % from run to run).
-     */
-    private static final List<String> VIRT_JVM = List.of("-XX:+UseSerialGC", "-Xss4m", "-XX:TieredStopAtLevel=1",
-            "-Xms8m", "-XX:+AlwaysPreTouch");
-
     @TempDir
     Path dir;
 
@@ -60,7 +52,7 @@ class DensityTest {
 
     @Test
     void closingSixteenBoardsGivesTheirMemoryBack() throws Exception {
-        try (ChildJvm density = ChildJvm.start(VIRT_JVM, Map.of("MALLOC_ARENA_MAX", "1"),
+        try (ChildJvm density = ChildJvm.start(ChildJvm.MEASURING_JVM_OPTIONS, Map.of("MALLOC_ARENA_MAX", "1"),
                 "dev.virtflash.app.reliability.Density", List.of("--boards", "16", "--dir", dir.toString()), dir,
                 "density")) {
             int rc = density.waitFor(300);
