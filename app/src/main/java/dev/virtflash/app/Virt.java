@@ -1,6 +1,7 @@
 package dev.virtflash.app;
 
 import dev.virtflash.app.bench.BoardBench;
+import dev.virtflash.app.bench.DensityBench;
 import dev.virtflash.app.bench.LoadBench;
 import dev.virtflash.app.cli.Main;
 import dev.virtflash.app.cli.MachineRunner;
@@ -35,7 +36,7 @@ public final class Virt {
         System.exit(rc);
     }
 
-    /** {@code virt bench load|board ...}. */
+    /** {@code virt bench load|board|density ...}. */
     static int bench(List<String> args, PrintStream out, PrintStream err) throws Exception {
         String which = args.isEmpty() ? "" : args.get(0);
         List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
@@ -44,9 +45,11 @@ public final class Virt {
                 return LoadBench.run(rest, out);
             case "board":
                 return BoardBench.run(rest, out, err);
+            case "density":
+                return DensityBench.run(rest, out, err);
             default:
                 err.println("virt: bench " + (which.isEmpty() ? "needs a benchmark" : "'" + which + "' is unknown")
-                        + ", expected bench load or bench board");
+                        + ", expected bench load, bench board or bench density");
                 return 2;
         }
     }

@@ -22,7 +22,7 @@ class VirtTest {
         int rc = Virt.bench(List.of("nosuch"), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, rc);
-        assertEquals("virt: bench 'nosuch' is unknown, expected bench load or bench board\n",
+        assertEquals("virt: bench 'nosuch' is unknown, expected bench load, bench board or bench density\n",
                 err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
@@ -24,6 +25,7 @@ final class BoardAssembly {
     final String[] imageFormats;
     final boolean[] imageReadOnly;
     final FlashSemantics flashSemantics;
+    final SharedImages sharedImages;
     final ConsoleSink console;
     final ConsoleSource input;
     final BoardInterrupts interrupts = new BoardInterrupts();
@@ -35,13 +37,15 @@ final class BoardAssembly {
     Pl031 rtc;
 
     BoardAssembly(ResourceStack owned, long ramSize, Path[] imageFiles, String[] imageFormats,
-                  boolean[] imageReadOnly, FlashSemantics flashSemantics, ConsoleSink console, ConsoleSource input) {
+                  boolean[] imageReadOnly, FlashSemantics flashSemantics, SharedImages sharedImages,
+                  ConsoleSink console, ConsoleSource input) {
         this.owned = owned;
         this.ramSize = ramSize;
         this.imageFiles = imageFiles.clone();
         this.imageFormats = imageFormats.clone();
         this.imageReadOnly = imageReadOnly.clone();
         this.flashSemantics = flashSemantics;
+        this.sharedImages = sharedImages;
         this.console = console;
         this.input = input;
     }

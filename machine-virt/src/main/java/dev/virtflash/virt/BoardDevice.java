@@ -29,7 +29,8 @@ enum BoardDevice {
         MemoryRegion create(VirtMemoryMap row, BoardAssembly a) throws IOException {
             int unit = row == VirtMemoryMap.FLASH0 ? 0 : 1;
             PflashCfi01.Builder bank = PflashCfi01.virtBank(unit == 0 ? "virt.flash0" : "virt.flash1")
-                    .semantics(a.flashSemantics);
+                    .semantics(a.flashSemantics)
+                    .sharedImages(a.sharedImages);
             if (a.imageFiles[unit] != null) {
                 a.images[unit] = a.owned.push(Images.open(a.imageFiles[unit], a.imageFormats[unit],
                         a.imageReadOnly[unit]));

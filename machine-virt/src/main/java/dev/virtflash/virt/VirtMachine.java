@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
@@ -16,6 +17,7 @@ import dev.virtflash.virt.devices.rtc.Pl031;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -49,7 +51,10 @@ public final class VirtMachine implements AutoCloseable {
     private final Pl011 uart;
     private final BoardInterrupts interrupts;
     private final Pl031 rtc;
+    /** The device tree without its trailing zeros (QEMU's blob is a 1 MiB buffer, mostly free space). */
     private final byte[] deviceTree;
+    /** The blob's full length, {@code totalsize}: what the guest sees at the tree's address. */
+    private final int deviceTreeSize;
     private final byte[] bios;
     /** A {@code -kernel} boot and where its parts are, or null (firmware boot). */
     private final KernelBoot kernel;
@@ -73,7 +78,8 @@ public final class VirtMachine implements AutoCloseable {
         this.uart = uart;
         this.interrupts = interrupts;
         this.rtc = rtc;
-        this.deviceTree = deviceTree;
+        this.deviceTree = withoutTrailingZeros(deviceTree);
+        this.deviceTreeSize = deviceTree.length;
         this.bios = bios;
         this.kernel = kernel;
         this.layout = layout;
@@ -142,18 +148,23 @@ public final class VirtMachine implements AutoCloseable {
         if (bios != null) {
             flash[0].loadBlob(bios);
         }
-        loadRam(ram, deviceTree, kernel, layout);
+        loadRam(ram, deviceTree, deviceTreeSize, kernel, layout);
         if (kernel != null) {
             startKernel(cpu, layout);
         }
         uart.reset();
     }
 
-    /** The device tree, and a {@code -kernel} boot's kernel and initrd, into RAM (at build and on every reset). */
-    private static void loadRam(HostMemory ram, byte[] deviceTree, KernelBoot kernel, KernelBoot.Layout layout) {
+    /**
+     * The device tree, and a {@code -kernel} boot's kernel and initrd, into RAM (at build and on every reset). The
+     * tree's {@code size} bytes are its bytes followed by zeros: the zeros go in as pages given back to the kernel
+     * ({@link HostMemory#discard}), so the free space of the 1 MiB blob costs no memory on any board.
+     */
+    private static void loadRam(HostMemory ram, byte[] deviceTree, int size, KernelBoot kernel,
+                                KernelBoot.Layout layout) {
         long base = VirtMemoryMap.RAM.base();
         if (kernel == null) {
-            ram.write(VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, 0, deviceTree.length);
+            loadDeviceTree(ram, VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, size);
             return;
         }
         byte[] image = kernel.image();
@@ -162,7 +173,20 @@ public final class VirtMachine implements AutoCloseable {
         if (initrd != null) {
             ram.write(layout.initrdStart() - base, initrd, 0, initrd.length);
         }
-        ram.write(layout.deviceTree() - base, deviceTree, 0, deviceTree.length);
+        loadDeviceTree(ram, layout.deviceTree() - base, deviceTree, size);
+    }
+
+    private static void loadDeviceTree(HostMemory ram, long offset, byte[] tree, int size) {
+        ram.discard(offset + tree.length, size - tree.length); // zeros: whole pages given back, edges zeroed
+        ram.write(offset, tree, 0, tree.length);
+    }
+
+    private static byte[] withoutTrailingZeros(byte[] blob) {
+        int end = blob.length;
+        while (end > 0 && blob[end - 1] == 0) {
+            end--;
+        }
+        return Arrays.copyOf(blob, end);
     }
 
     /** QEMU's boot stub for an AArch64 kernel: x0 = the device tree, x1..x3 = 0, PC = the kernel, at EL1h. */
@@ -215,7 +239,7 @@ public final class VirtMachine implements AutoCloseable {
 
     /** The device tree placed at the start of RAM. */
     public byte[] deviceTree() {
-        return deviceTree.clone();
+        return Arrays.copyOf(deviceTree, deviceTreeSize);
     }
 
     /** Closes the CPU, then RAM, the banks (flushing their write-back) and the images, in reverse order of creation. */
@@ -248,6 +272,7 @@ public final class VirtMachine implements AutoCloseable {
         private ConsoleSource input = ConsoleSource.none();
         private RandomGenerator random;
         private int translationBufferMiB = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
+        private SharedImages sharedImages;
 
         private Builder() {
         }
@@ -325,6 +350,17 @@ public final class VirtMachine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where read-only banks with an image ({@code readonly=on}) get their memory: every machine built with the
+         * same registry shares one copy of each such image (a raw image's pages are the file's own, from the page
+         * cache). Default: a registry of the machine's own. Whoever builds many boards holds one and passes it to
+         * each (see {@link SharedImages}).
+         */
+        public Builder sharedImages(SharedImages images) {
+            this.sharedImages = Objects.requireNonNull(images, "images");
+            return this;
+        }
+
         /** The source of the device tree's random seeds (default: a fresh one per machine). */
         public Builder deviceTreeRandom(RandomGenerator random) {
             this.random = random;
@@ -344,7 +380,7 @@ public final class VirtMachine implements AutoCloseable {
             ResourceStack owned = new ResourceStack();
             try {
                 BoardAssembly a = new BoardAssembly(owned, ramSize, imageFiles, imageFormats, imageReadOnly,
-                        flashSemantics, console, input);
+                        flashSemantics, sharedImages != null ? sharedImages : new SharedImages(), console, input);
                 AddressSpace.Builder map = AddressSpace.builder("system");
                 for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
                     map.map(row.base(), row.device().create(row, a));
@@ -365,7 +401,7 @@ public final class VirtMachine implements AutoCloseable {
                     }
                 }
                 byte[] blob = dt.build().blob();
-                loadRam(a.ram, blob, kernel, layout);
+                loadRam(a.ram, withoutTrailingZeros(blob), blob.length, kernel, layout);
                 BoardInterrupts interrupts = a.interrupts;
                 interrupts.devices(a.uart, a.rtc);
                 AddressSpace space = map.build();

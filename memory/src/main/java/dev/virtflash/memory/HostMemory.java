@@ -26,14 +26,21 @@ import java.util.Objects;
  * device that owns it (a flash bank). Memory the CPU writes directly (RAM) is made by {@link #allocateCpuWritable}:
  * no bits are kept, every page counts as holding data, and reads read.
  *
+ * <p><b>Read-only memory shared between boards.</b> {@link #mapFile} puts the pages of a file (a raw firmware image)
+ * in place of some of the anonymous pages, mapped read-only and private straight from the page cache: every board
+ * and every process that maps the same file shares one copy of each page, and none of it is anonymous memory the
+ * process owns. {@link #seal()} then makes the whole memory read-only (the holes too: they stay untouched), and every
+ * mutator throws {@link IllegalStateException} instead of faulting on a read-only page.
+ *
  * <p>Every access is bounds-checked; values are little-endian. The raw {@link #address()} exists for the CPU binding
  * only. Any use after {@link #close()} throws {@link IllegalStateException}; closing twice is harmless. Accesses are
  * not synchronised: one thread (a machine's CPU thread) uses a memory at a time, and it must not be closed while in
  * use.
  *
- * <p>Size: about 465 lines, over the project's 400, on purpose: it is the one owner of native guest bytes, and each
- * access (load, store, read, write, fill, populate, discard, isZero) must consult the written-page record itself, so
- * that no caller can reach a page nothing wrote; half of the class is those accesses' Javadoc.
+ * <p>Size: about 530 lines, over the project's 400, on purpose: it is the one owner of native guest bytes, and each
+ * access (load, store, read, write, fill, populate, discard, isZero) must consult the written-page record and the
+ * sealed flag itself, so that no caller can reach a page nothing wrote or write a shared one; half of the class is
+ * those accesses' Javadoc.
  */
 public final class HostMemory implements AutoCloseable {
 
@@ -49,6 +56,8 @@ public final class HostMemory implements AutoCloseable {
     private final Pointer pointer;
     /** The pages written through this class, or null when the CPU writes the memory directly. */
     private final PageBitmap written;
+    /** Set by {@link #seal()}: the whole memory is read-only, every mutator throws. */
+    private volatile boolean sealed;
     private volatile boolean closed;
 
     private HostMemory(String name, long size, long mappingBase, long mappingLength, boolean trackWrites) {
@@ -143,6 +152,57 @@ public final class HostMemory implements AutoCloseable {
     }
 
     /**
+     * Replaces the pages holding {@code [offset, offset + length)} with the same pages of the file open as {@code fd}
+     * (file offset = memory offset, as for a raw image), mapped {@code PROT_READ}, {@code MAP_PRIVATE} and populated:
+     * the page-cache pages themselves, shared with every other mapping of the file, counted as written. Whole pages;
+     * the caller makes sure they lie inside the file (a page past its end would fault on access). Only before
+     * {@link #seal()}, and only for memory that tracks writes.
+     *
+     * @throws IllegalStateException if the kernel refuses the mapping, or the memory is sealed or untracked
+     */
+    public void mapFile(long offset, long length, int fd) {
+        check(offset, length);
+        checkWritable();
+        checkTracked("mapFile");
+        long first = offset / PAGE * PAGE;
+        long end = (offset + length + PAGE - 1) / PAGE * PAGE;
+        if (end <= first) {
+            return;
+        }
+        try {
+            Libc.mmap(address + first, end - first, Libc.PROT_READ,
+                    Libc.MAP_PRIVATE | Libc.MAP_FIXED | Libc.MAP_POPULATE, fd, first);
+        } catch (LastErrorException e) {
+            throw new IllegalStateException("host memory '" + name + "': cannot map " + (end - first)
+                    + " bytes of a file at offset " + first + ": errno " + e.getErrorCode());
+        }
+        markWritten(first, end - first);
+    }
+
+    /**
+     * Makes the whole memory read-only, for good: the kernel refuses writes to it, and every mutator of this class
+     * throws {@link IllegalStateException}. For memory that boards share and only read.
+     */
+    public void seal() {
+        checkOpen();
+        if (sealed) {
+            return;
+        }
+        try {
+            Libc.mprotect(address, mappedSize(), Libc.PROT_READ);
+        } catch (LastErrorException e) {
+            throw new IllegalStateException("host memory '" + name + "': cannot make it read-only: errno "
+                    + e.getErrorCode());
+        }
+        sealed = true;
+    }
+
+    /** Whether {@link #seal()} made the memory read-only. */
+    public boolean isSealed() {
+        return sealed;
+    }
+
+    /**
      * Whether the page holding byte {@code offset} may hold data: something wrote it through this class (always true
      * for {@link #allocateCpuWritable} memory). A page for which this is false is zero and not resident.
      */
@@ -226,6 +286,7 @@ public final class HostMemory implements AutoCloseable {
     /** A little-endian store of the low {@code width} (1, 2, 4 or 8) bytes of {@code value}. */
     public void store(long offset, int width, long value) {
         check(offset, width);
+        checkWritable();
         markWritten(offset, width);
         switch (width) {
             case 1 -> pointer.setByte(offset, (byte) value);
@@ -260,6 +321,7 @@ public final class HostMemory implements AutoCloseable {
     public void write(long offset, byte[] src, int srcOffset, int length) {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
         check(offset, length);
+        checkWritable();
         markWritten(offset, length);
         pointer.write(offset, src, srcOffset, length);
     }
@@ -290,6 +352,7 @@ public final class HostMemory implements AutoCloseable {
     public void write(long offset, ByteBuffer src) {
         int length = src.remaining();
         check(offset, length);
+        checkWritable();
         markWritten(offset, length);
         if (length > 0) {
             pointer.getByteBuffer(offset, length).put(src);
@@ -299,6 +362,7 @@ public final class HostMemory implements AutoCloseable {
     /** Sets {@code length} bytes from {@code offset} to {@code value}. */
     public void fill(long offset, long length, byte value) {
         check(offset, length);
+        checkWritable();
         if (value == 0 && written != null) {
             // zeros need writing only where something was written
             for (long p = written.nextSet(offset / PAGE); p >= 0 && p * PAGE < offset + length; p = written.nextSet(p + 1)) {
@@ -354,6 +418,7 @@ public final class HostMemory implements AutoCloseable {
      */
     public boolean populate(long offset, long length) {
         check(offset, length);
+        checkWritable();
         if (length == 0) {
             return true;
         }
@@ -378,6 +443,7 @@ public final class HostMemory implements AutoCloseable {
      */
     public void discard(long offset, long length) {
         check(offset, length);
+        checkWritable();
         if (length == 0) {
             return;
         }
@@ -429,6 +495,12 @@ public final class HostMemory implements AutoCloseable {
             throw new IndexOutOfBoundsException(String.format(
                     "host memory '%s': access at offset 0x%x of %d bytes is outside its %d bytes",
                     name, offset, length, size));
+        }
+    }
+
+    private void checkWritable() {
+        if (sealed) {
+            throw new IllegalStateException("host memory '" + name + "' is read-only (shared between boards)");
         }
     }
 

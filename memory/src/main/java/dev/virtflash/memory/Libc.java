@@ -4,13 +4,16 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
-/** The few libc calls behind {@link HostMemory}, bound with JNA direct mapping. Package-private. */
+/** The few libc calls behind {@link HostMemory} and {@link NativeMemory}, bound with JNA direct mapping. Package-private. */
 final class Libc {
 
     static final int PROT_NONE = 0;
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_PRIVATE = 0x02;
+    static final int MAP_FIXED = 0x10;
+    /** Fault the file's pages in at once (they come from the page cache: shared, not anonymous). */
+    static final int MAP_POPULATE = 0x8000;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final int MADV_DONTNEED = 4;
@@ -35,4 +38,13 @@ final class Libc {
     static native int mprotect(long addr, long length, int prot) throws LastErrorException;
 
     static native int madvise(long addr, long length, int advice) throws LastErrorException;
+
+    /** glibc: gives the free memory of every malloc arena back to the kernel; 1 if some was released. */
+    static native int malloc_trim(long pad);
+
+    /** glibc {@code mallopt}; 1 on success. */
+    static native int mallopt(int param, int value);
+
+    /** {@code mallopt} parameter: the most arenas malloc makes. */
+    static final int M_ARENA_MAX = -8;
 }

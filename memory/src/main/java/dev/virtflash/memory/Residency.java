@@ -45,6 +45,20 @@ public final class Residency {
 
     /** Bytes of {@code memory} that are resident (private, non-zero-page), at 4 KiB granularity. */
     public static long residentBytes(HostMemory memory) {
+        return smapsSum(memory, "Rss:");
+    }
+
+    /**
+     * Bytes of {@code memory} that are anonymous memory this process owns ({@code Anonymous} in smaps): everything
+     * resident except the pages of a file mapped there ({@link HostMemory#mapFile}), which the page cache shares
+     * with every other mapping of the file.
+     */
+    public static long anonymousBytes(HostMemory memory) {
+        return smapsSum(memory, "Anonymous:");
+    }
+
+    /** The sum of one smaps field over the mappings inside {@code memory} (a file mapping splits it in several). */
+    private static long smapsSum(HostMemory memory, String field) {
         long start = memory.address();
         long end = start + memory.mappedSize();
         long total = 0;
@@ -57,7 +71,7 @@ public final class Residency {
                     long vmaStart = Long.parseUnsignedLong(line, 0, dash, 16);
                     long vmaEnd = Long.parseUnsignedLong(line, dash + 1, space, 16);
                     inside = Long.compareUnsigned(vmaStart, start) >= 0 && Long.compareUnsigned(vmaEnd, end) <= 0;
-                } else if (inside && line.startsWith("Rss:")) {
+                } else if (inside && line.startsWith(field)) {
                     total += kib(line) * 1024;
                 }
             }

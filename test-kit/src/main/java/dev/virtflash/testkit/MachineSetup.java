@@ -1,6 +1,7 @@
 package dev.virtflash.testkit;
 
 import dev.virtflash.firmware.PayloadCatalog;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
@@ -35,6 +36,8 @@ public final class MachineSetup {
     private OutputStream echo;
     private String name;
     private FlashSemantics flashSemantics = FlashSemantics.REAL_NOR;
+    private SharedImages sharedImages;
+    private int translationBufferMiB;
 
     MachineSetup(Path workDir, Consumer<TestMachine> started) {
         this.workDir = Objects.requireNonNull(workDir, "workDir");
@@ -137,6 +140,21 @@ public final class MachineSetup {
         return this;
     }
 
+    /**
+     * Read-only images ({@code flash(unit, file, format, true)}) shared with every machine started with the same
+     * registry: one copy of each image for all of them (see {@link SharedImages}). Default: the machine's own.
+     */
+    public MachineSetup sharedImages(SharedImages images) {
+        this.sharedImages = Objects.requireNonNull(images, "images");
+        return this;
+    }
+
+    /** The CPU's translation buffer in MiB ({@code -accel tcg,tb-size=N}; default the board's). */
+    public MachineSetup translationBufferMiB(int mib) {
+        this.translationBufferMiB = mib;
+        return this;
+    }
+
     /** A name for messages and the guest thread (default: the payload, the firmware file or "machine"). */
     public MachineSetup name(String machineName) {
         this.name = machineName;
@@ -176,6 +194,12 @@ public final class MachineSetup {
         }
         if (kernel != null) {
             b.kernel(kernel);
+        }
+        if (sharedImages != null) {
+            b.sharedImages(sharedImages);
+        }
+        if (translationBufferMiB != 0) {
+            b.translationBufferMiB(translationBufferMiB);
         }
         for (int unit = 0; unit < 2; unit++) {
             if (files[unit] != null) {

@@ -2,6 +2,7 @@ package dev.virtflash.testkit;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.image.Images;
+import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
@@ -292,10 +293,12 @@ public final class TestMachine implements AutoCloseable {
                 throw new IllegalStateException(name + ": the machine is released; measure before reading its images");
             }
         }
-        HostMemory memory = machine.flash(unit).region().memory();
+        PflashCfi01 bank = machine.flash(unit);
+        HostMemory memory = bank.region().memory();
         long resident = Residency.residentBytes(memory);
         long present = Residency.presentBytes(memory);
-        return new FlashFootprint(resident, present, memory.dataBytes());
+        long owned = bank.sharedImage() == null ? Residency.anonymousBytes(memory) : 0;
+        return new FlashFootprint(resident, present, memory.dataBytes(), owned, bank.sharedImage());
     }
 
     // ---- diagnostics ----

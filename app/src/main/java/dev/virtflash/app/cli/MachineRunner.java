@@ -176,9 +176,12 @@ public final class MachineRunner implements Main.MachineLauncher {
     public static RssReport report(VirtMachine machine) throws IOException {
         long[] resident = new long[2];
         long[] present = new long[2];
+        long[] anonymous = new long[2];
         for (int unit = 0; unit < 2; unit++) {
-            resident[unit] = Residency.residentBytes(machine.flash(unit).region().memory());
-            present[unit] = Residency.presentBytes(machine.flash(unit).region().memory());
+            HostMemory memory = machine.flash(unit).region().memory();
+            resident[unit] = Residency.residentBytes(memory);
+            present[unit] = Residency.presentBytes(memory);
+            anonymous[unit] = Residency.anonymousBytes(memory);
         }
         Residency.ProcessMemory p = Residency.process();
         List<RssReport.Bank> banks = new ArrayList<>();
@@ -186,9 +189,11 @@ public final class MachineRunner implements Main.MachineLauncher {
             PflashCfi01 bank = machine.flash(unit);
             HostMemory memory = bank.region().memory();
             BlockBackend image = machine.image(unit);
+            Path shared = bank.sharedImage();
             banks.add(new RssReport.Bank(bank.name(), memory.size(), image == null ? null : image.path(),
                     image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit],
-                    memory.dataBytes(), present[unit]));
+                    memory.dataBytes(), present[unit], shared == null ? anonymous[unit] : 0,
+                    shared == null ? 0 : resident[unit], shared));
         }
         return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
     }

@@ -132,6 +132,7 @@ public final class Main {
                 "       virt img SUBCOMMAND ...     image tools (virt img --help)",
                 "       virt bench load [--rounds N] [--dir DIR]    flash load benchmark (reader vs whole read)",
                 "       virt bench board [--help]   ours vs qemu-system-aarch64: flash and process RSS, run time",
+                "       virt bench density [--boards N]   many boards in one JVM vs one QEMU process per board",
                 "",
                 "QEMU options (qemu-system-aarch64 spelling; -opt and --opt both work):",
                 "  -M|-machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2]",

@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * The flash RSS report printed after a run: per bank its virtual size, the image's allocated and non-zero bytes,
- * and how much of the bank's memory is resident; then the process's {@code VmRSS} and {@code RssAnon}. As a table
+ * and how much of the bank's memory is resident, split into what the bank owns and what it shares (a read-only
+ * bank's image, see {@code SharedImages}); then the process's {@code VmRSS} and {@code RssAnon}. As a table
  * for people ({@link #toTable()}) or one JSON object for CI ({@link #toJson()}). Figures are gathered by the board;
  * this class only formats them.
  *
@@ -31,11 +32,23 @@ public record RssReport(List<Bank> banks, Process process) {
      * @param presentBytes   bytes of the bank's pages mapped by the kernel ({@code /proc/self/pagemap}): every page
      *                       something wrote or read. Equal to {@code dataBytes} when nothing read a page that nothing
      *                       wrote, on any kernel (JSON only)
+     * @param ownedBytes     resident bytes that are the bank's own anonymous memory ({@code Anonymous} in smaps)
+     * @param sharedBytes    resident bytes the bank shares with other boards, processes and the page cache: a
+     *                       read-only bank's image memory (its pages count once however many boards read them)
+     * @param sharedFile     the image file a shared bank reads, or {@code null} when the bank owns its memory
      */
     public record Bank(String name, long virtualSize, Path image, long allocatedBytes, long nonZeroBytes,
-                       long residentBytes, long dataBytes, long presentBytes) {
+                       long residentBytes, long dataBytes, long presentBytes, long ownedBytes, long sharedBytes,
+                       Path sharedFile) {
         public Bank {
             Objects.requireNonNull(name, "name");
+        }
+
+        /** A bank that owns all its memory: owned = resident, nothing shared. */
+        public static Bank owning(String name, long virtualSize, Path image, long allocatedBytes, long nonZeroBytes,
+                                  long residentBytes, long dataBytes, long presentBytes) {
+            return new Bank(name, virtualSize, image, allocatedBytes, nonZeroBytes, residentBytes, dataBytes,
+                    presentBytes, residentBytes, 0, null);
         }
     }
 
@@ -65,21 +78,25 @@ public record RssReport(List<Bank> banks, Process process) {
     /** The human table, lines ending in {@code \n}. */
     public String toTable() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"bank", "size", "allocated", "non-zero", "resident", "image"});
+        rows.add(new String[] {"bank", "size", "allocated", "non-zero", "resident", "owned", "shared", "image"});
         long size = 0;
         long allocated = 0;
         long nonZero = 0;
+        long owned = 0;
+        long shared = 0;
         for (Bank b : banks) {
             rows.add(new String[] {b.name, Sizes.human(b.virtualSize), Sizes.human(b.allocatedBytes),
-                Sizes.human(b.nonZeroBytes), Sizes.human(b.residentBytes),
-                b.image == null ? "(no image)" : b.image.toString()});
+                Sizes.human(b.nonZeroBytes), Sizes.human(b.residentBytes), Sizes.human(b.ownedBytes),
+                Sizes.human(b.sharedBytes), b.image == null ? "(no image)" : b.image.toString()});
             size += b.virtualSize;
             allocated += b.allocatedBytes;
             nonZero += b.nonZeroBytes;
+            owned += b.ownedBytes;
+            shared += b.sharedBytes;
         }
         rows.add(new String[] {"total", Sizes.human(size), Sizes.human(allocated), Sizes.human(nonZero),
-            Sizes.human(flashResidentBytes()), ""});
-        int[] width = new int[6];
+            Sizes.human(flashResidentBytes()), Sizes.human(owned), Sizes.human(shared), ""});
+        int[] width = new int[8];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
                 width[i] = Math.max(width[i], r[i].length());
@@ -125,7 +142,16 @@ public record RssReport(List<Bank> banks, Process process) {
             sb.append(",\"nonZeroBytes\":").append(b.nonZeroBytes);
             sb.append(",\"residentBytes\":").append(b.residentBytes);
             sb.append(",\"dataBytes\":").append(b.dataBytes);
-            sb.append(",\"presentBytes\":").append(b.presentBytes).append('}');
+            sb.append(",\"presentBytes\":").append(b.presentBytes);
+            sb.append(",\"ownedBytes\":").append(b.ownedBytes);
+            sb.append(",\"sharedBytes\":").append(b.sharedBytes);
+            sb.append(",\"sharedFile\":");
+            if (b.sharedFile == null) {
+                sb.append("null");
+            } else {
+                string(sb, b.sharedFile.toString());
+            }
+            sb.append('}');
         }
         sb.append("],\"flashResidentBytes\":").append(flashResidentBytes());
         sb.append(",\"process\":{\"vmRssBytes\":").append(process.vmRss);

@@ -1,6 +1,9 @@
 package dev.virtflash.app.reliability;
 
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.PflashCfi01;
+import dev.virtflash.memory.NativeMemory;
+import dev.virtflash.memory.ProcessMappings;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.memory.ResourceStack;
 import dev.virtflash.virt.VirtMachine;
@@ -41,8 +44,19 @@ import java.util.regex.Pattern;
 public final class Density {
 
     /** The figures of one run; sizes in bytes. */
-    public record Result(int boards, int tcgBufferMiB, long rssBefore, long rssOneBoard, long rssAllBoards,
-                         long rssAfterClose, long flashResidentPerBoard, List<String> failures, Duration runTime) {
+    public record Result(int boards, int tcgBufferMiB, long rssBefore, long rssWarm, long rssOneBoard,
+                         long rssAllBoards, long rssAfterClose, long flashResidentPerBoard, List<String> failures,
+                         Duration runTime, long boardMappingsAfterClose) {
+
+        /** {@code rssAfterClose} over {@code rssWarm}, less one: 0.05 means 5 % more than after the warm-up. */
+        public double afterCloseOverWarm() {
+            return (double) rssAfterClose / rssWarm - 1;
+        }
+
+        /** {@code rssAfterClose} over {@code rssBefore}, less one. */
+        public double afterCloseOverBefore() {
+            return (double) rssAfterClose / rssBefore - 1;
+        }
 
         /** RSS added by each board beyond the first. */
         public long perBoardBeyondFirst() {
@@ -51,25 +65,33 @@ public final class Density {
 
         /** One line with every figure, {@code key=value}; {@link #parse} reads it back. */
         public String line() {
-            return String.format("density: boards=%d tcgBufferMiB=%d rssBefore=%d rssOne=%d rssAll=%d "
-                            + "rssAfterClose=%d perBoard=%d flashPerBoard=%d failed=%d seconds=%.2f", boards,
-                    tcgBufferMiB, rssBefore, rssOneBoard, rssAllBoards, rssAfterClose, perBoardBeyondFirst(),
-                    flashResidentPerBoard, failures.size(), runTime.toMillis() / 1000.0);
+            return String.format("density: boards=%d tcgBufferMiB=%d rssBefore=%d rssWarm=%d rssOne=%d rssAll=%d "
+                            + "rssAfterClose=%d perBoard=%d flashPerBoard=%d failed=%d seconds=%.2f "
+                            + "boardMappingsAfterClose=%d", boards,
+                    tcgBufferMiB, rssBefore, rssWarm, rssOneBoard, rssAllBoards, rssAfterClose, perBoardBeyondFirst(),
+                    flashResidentPerBoard, failures.size(), runTime.toMillis() / 1000.0, boardMappingsAfterClose);
         }
     }
+
+    /**
+     * glibc malloc arenas for a process that runs many boards on many threads: one, so that closing the boards gives
+     * back what they allocated (see {@link NativeMemory#limitMallocArenas}).
+     */
+    public static final int RIG_MALLOC_ARENAS = 1;
 
     /** Console bytes kept per board: more than the default payload prints in a run (its verdict is its last line). */
     private static final int CONSOLE_BYTES = 4096;
     private static final String PASS_LINE = "\nPASS\n";
 
     private static final Pattern LINE = Pattern.compile("density: boards=(\\d+) tcgBufferMiB=(\\d+) rssBefore=(\\d+) "
-            + "rssOne=(\\d+) rssAll=(\\d+) rssAfterClose=(\\d+) perBoard=(-?\\d+) flashPerBoard=(\\d+) failed=(\\d+) "
-            + "seconds=([0-9.]+)");
+            + "rssWarm=\\d+ rssOne=(\\d+) rssAll=(\\d+) rssAfterClose=(\\d+) perBoard=(-?\\d+) "
+            + "flashPerBoard=(\\d+) failed=(\\d+) seconds=([0-9.]+)");
 
     private Density() {
     }
 
     public static void main(String[] args) {
+        NativeMemory.limitMallocArenas(RIG_MALLOC_ARENAS);
         System.exit(run(Arrays.asList(args), System.out));
     }
 
@@ -128,8 +150,11 @@ public final class Density {
         out.printf("%d boards, translation buffer %d MiB, default payload on %d threads at once: %s in %.2f s%n",
                 r.boards(), r.tcgBufferMiB(), r.boards(), r.failures().isEmpty() ? "all PASS"
                         : r.failures().size() + " FAILED " + r.failures(), r.runTime().toMillis() / 1000.0);
-        out.printf("  RSS before the first board %s, with one board %s, with %d boards %s, after closing them %s%n",
-                mib(r.rssBefore()), mib(r.rssOneBoard()), r.boards(), mib(r.rssAllBoards()), mib(r.rssAfterClose()));
+        out.printf("  RSS before the first board %s, after a warm-up board (run and closed) %s, with one board %s, "
+                        + "with %d boards %s, after closing them %s%n", mib(r.rssBefore()), mib(r.rssWarm()),
+                mib(r.rssOneBoard()), r.boards(), mib(r.rssAllBoards()), mib(r.rssAfterClose()));
+        out.printf("  after closing: %+.1f %% over the warm-up, %+.1f %% over before the first board%n",
+                100 * r.afterCloseOverWarm(), 100 * r.afterCloseOverBefore());
         out.printf("  RSS per board beyond the first: %s (of which flash contents %s)%n", mib(r.perBoardBeyondFirst()),
                 mib(r.flashResidentPerBoard()));
     }
@@ -147,17 +172,34 @@ public final class Density {
     public static Result measure(int boards, Path dir, int tbSizeMiB) throws IOException, InterruptedException {
         byte[] payload = PayloadCatalog.firmware().load("default").orElseThrow(() ->
                 new IOException("the default payload is not on the class path"));
+        Path flash0 = dir.resolve("payload-flash0.img");
+        try (RandomAccessFile f = new RandomAccessFile(flash0.toFile(), "rw")) {
+            f.setLength(0);
+            f.write(payload);
+            f.setLength(PflashCfi01.VIRT_BANK_SIZE);
+        }
+        SharedImages shared = new SharedImages(); // every board reads the one payload image: one copy
         long rssBefore = Residency.process().vmRss();
         List<VirtMachine> machines = new ArrayList<>();
         List<ConsoleLog> consoles = new ArrayList<>();
         List<String> failures = new ArrayList<>();
+        // A warm-up board, run and closed: what one board leaves in any process (Unicorn's code pages, the classes
+        // and JIT code of the binding) is counted apart from what many boards leave.
+        addBoard(machines, consoles, dir, flash0, shared, tbSizeMiB);
+        runAll(machines, consoles, failures, 0);
+        closeAll(machines);
+        machines.clear();
+        consoles.clear();
+        giveBackHeaps();
+        long rssWarm = Residency.process().vmRss();
+        List<ProcessMappings.Mapping> mapsWarm = ProcessMappings.sample();
         long start = System.nanoTime();
         try {
-            addBoard(machines, consoles, dir, payload, tbSizeMiB);
+            addBoard(machines, consoles, dir, flash0, shared, tbSizeMiB);
             runAll(machines, consoles, failures, 0);
             long rssOne = Residency.process().vmRss();
             for (int i = 1; i < boards; i++) {
-                addBoard(machines, consoles, dir, payload, tbSizeMiB);
+                addBoard(machines, consoles, dir, flash0, shared, tbSizeMiB);
             }
             runAll(machines, consoles, failures, 1);
             Duration time = Duration.ofNanos(System.nanoTime() - start);
@@ -169,32 +211,54 @@ public final class Density {
                 }
             }
             closeAll(machines);
+            machines.clear();
+            consoles.clear();
+            giveBackHeaps();
             long rssAfter = Residency.process().vmRss();
-            return new Result(boards, tbSizeMiB, rssBefore, rssOne, rssAll,
-                    rssAfter, flash / boards, failures, time);
+            return new Result(boards, tbSizeMiB, rssBefore, rssWarm, rssOne, rssAll,
+                    rssAfter, flash / boards, failures, time, boardMappings(mapsWarm, ProcessMappings.sample()));
         } finally {
             closeAll(machines);
         }
     }
 
+    /**
+     * The tool owns its process, so it gives back what closed boards left on its heaps: a collection frees the boards'
+     * objects, and with them the native buffers they held (the image loader's direct buffers, freed by their
+     * cleaners into glibc's arenas), then glibc's arenas are trimmed.
+     */
+    private static void giveBackHeaps() {
+        System.gc();
+        NativeMemory.trimMallocArenas();
+    }
+
+    /**
+     * Bytes of the new anonymous mappings since {@code before} that look like a board's: executable (a translation
+     * buffer) or at least a bank's 64 MiB (RAM, a bank). glibc's cached thread stacks and a grown {@code brk} heap are
+     * new address space too, but no board's.
+     */
+    private static long boardMappings(List<ProcessMappings.Mapping> before, List<ProcessMappings.Mapping> after) {
+        long bytes = 0;
+        for (ProcessMappings.Mapping m : ProcessMappings.newSince(before, after)) {
+            if (m.path().isEmpty() && (m.perms().contains("x") || m.size() >= PflashCfi01.VIRT_BANK_SIZE)) {
+                bytes += m.size();
+            }
+        }
+        return bytes;
+    }
+
     private static void addBoard(List<VirtMachine> machines, List<ConsoleLog> consoles, Path dir,
-                                 byte[] payload, int tbSizeMiB) throws IOException {
+                                 Path flash0, SharedImages shared, int tbSizeMiB) throws IOException {
         int n = machines.size();
-        Path flash0 = dir.resolve("board" + n + "-flash0.img");
         Path flash1 = dir.resolve("board" + n + "-flash1.img");
         long bank = PflashCfi01.VIRT_BANK_SIZE;
-        try (RandomAccessFile f = new RandomAccessFile(flash0.toFile(), "rw")) {
-            f.setLength(0);
-            f.write(payload);
-            f.setLength(bank);
-        }
         try (RandomAccessFile f = new RandomAccessFile(flash1.toFile(), "rw")) {
             f.setLength(0);
             f.setLength(bank);
         }
         ConsoleLog console = new ConsoleLog(CONSOLE_BYTES, null);
-        VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", false).flashImage(1, flash1, "raw", false)
-                .translationBufferMiB(tbSizeMiB).console(console, ConsoleSource.none()).build();
+        VirtMachine m = VirtMachine.builder().flashImage(0, flash0, "raw", true).flashImage(1, flash1, "raw", false)
+                .sharedImages(shared).translationBufferMiB(tbSizeMiB).console(console, ConsoleSource.none()).build();
         machines.add(m);
         consoles.add(console);
     }

@@ -1,5 +1,6 @@
 package dev.virtflash.app.reliability;
 
+import dev.virtflash.memory.ProcessMappings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -16,8 +17,15 @@ import java.util.List;
  * @param openFds      entries of {@code /proc/self/fd}
  * @param mappings     lines of {@code /proc/self/maps}
  * @param threads      {@code Threads} of {@code /proc/self/status}
+ * @param maps         the mappings themselves, to tell new address space from lines the JVM split
+ *                     ({@link ProcessMappings#newSince})
  */
-public record ProcessFootprint(long rssBytes, int openFds, int mappings, int threads) {
+public record ProcessFootprint(long rssBytes, int openFds, int mappings, int threads,
+                               List<ProcessMappings.Mapping> maps) {
+
+    public ProcessFootprint {
+        maps = List.copyOf(maps);
+    }
 
     private static final Path PROC_SELF = Path.of("/proc/self");
 
@@ -39,8 +47,8 @@ public record ProcessFootprint(long rssBytes, int openFds, int mappings, int thr
                     fds++;
                 }
             }
-            List<String> maps = Files.readAllLines(PROC_SELF.resolve("maps"));
-            return new ProcessFootprint(rss, fds - 1, maps.size(), threads); // minus the directory stream's own fd
+            List<ProcessMappings.Mapping> maps = ProcessMappings.sample();
+            return new ProcessFootprint(rss, fds - 1, maps.size(), threads, maps); // less the directory stream's fd
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self", e);
         }
@@ -58,6 +66,25 @@ public record ProcessFootprint(long rssBytes, int openFds, int mappings, int thr
     public double growthSince(ProcessFootprint start) {
         return Math.max(Math.max(growth(start.rssBytes, rssBytes), growth(start.openFds, openFds)),
                 Math.max(growth(start.mappings, mappings), growth(start.threads, threads)));
+    }
+
+    /** Bytes of address space mapped since {@code start} that no mapping covered then (malloc arenas aside). */
+    public long newAddressSpaceSince(ProcessFootprint start) {
+        return ProcessMappings.newBytes(start.maps, maps);
+    }
+
+    /** RSS growth since {@code start}, relative: 0.02 for 2 %; shrinking counts as 0. */
+    public double rssGrowthSince(ProcessFootprint start) {
+        return growth(start.rssBytes, rssBytes);
+    }
+
+    /**
+     * Whether nothing leaks from {@code start} to this sample: RSS grew by at most {@code maxRssGrowth}, no more open
+     * descriptors and threads than then, and no new address space.
+     */
+    public boolean flatSince(ProcessFootprint start, double maxRssGrowth) {
+        return rssGrowthSince(start) <= maxRssGrowth && openFds <= start.openFds && threads <= start.threads
+                && newAddressSpaceSince(start) == 0;
     }
 
     private static double growth(long from, long to) {

@@ -35,7 +35,7 @@ class DefaultRunTest {
         assertTrue(pass > 0, "no PASS verdict line in\n" + r.out());
         assertEquals("read back 262144 bytes at 0x04000000: all as expected", lines.get(pass - 1));
         assertEquals("flash RSS report", lines.get(pass + 1));
-        assertTrue(lines.get(pass + 2).matches("bank\\s+size\\s+allocated\\s+non-zero\\s+resident\\s+image"),
+        assertTrue(lines.get(pass + 2).matches("bank\\s+size\\s+allocated\\s+non-zero\\s+resident\\s+owned\\s+shared\\s+image"),
                 lines.get(pass + 2));
         assertTrue(lines.get(lines.size() - 1).matches("process: VmRSS .+, RssAnon .+"), lines.get(lines.size() - 1));
         // stderr: only where the images are; the folder is new and kept, with both images in it
@@ -70,6 +70,9 @@ class DefaultRunTest {
             assertEquals(bank.get("dataBytes"), bank.get("presentBytes"), "touched pages == data pages: " + bank);
             assertEquals(nonZero, (Long) bank.get("dataBytes"), "the default run writes only non-zero pages: " + bank);
             assertTrue(((String) bank.get("image")).endsWith("flash" + unit + ".img"), bank.toString());
+            assertEquals(resident, bank.get("ownedBytes"), "a writable bank owns what it holds: " + bank);
+            assertEquals(0L, bank.get("sharedBytes"), bank.toString());
+            assertTrue(bank.containsKey("sharedFile") && bank.get("sharedFile") == null, bank.toString());
             sum += resident;
         }
         long flash = (Long) report.get("flashResidentBytes");
@@ -81,6 +84,30 @@ class DefaultRunTest {
         long rss = (Long) process.get("vmRssBytes");
         long anon = (Long) process.get("rssAnonBytes");
         assertTrue(rss > flash && anon > 0 && anon < rss, process.toString());
+    }
+
+    @Test
+    void aReadOnlyRawBankIsTheFileItselfAndTheReportSaysSo() throws Exception {
+        Path flash0 = CliRun.image(tmp.resolve("code.img"), CliRun.payload("default"));
+        Path flash1 = CliRun.image(tmp.resolve("vars.img"), new byte[0]);
+        CliRun.Fingerprint before = CliRun.Fingerprint.of(flash0);
+        CliRun r = CliRun.process(tmp, "-semihosting", "--rss-report=json",
+                "-drive", "if=pflash,unit=0,format=raw,readonly=on,file=" + flash0,
+                "-drive", "if=pflash,unit=1,format=raw,file=" + flash1);
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.contains("PASS"), r.out());
+        Map<?, ?> report = assertInstanceOf(Map.class, MiniJson.parse(lines.get(lines.size() - 1)));
+        Map<?, ?> code = assertInstanceOf(Map.class, ((List<?>) report.get("banks")).get(0));
+        long resident = (Long) code.get("residentBytes");
+        assertTrue(resident > 0, code.toString());
+        assertEquals(code.get("dataBytes"), code.get("presentBytes"), "touched pages == data pages: " + code);
+        assertEquals(0L, code.get("ownedBytes"), "the code bank owns no memory: its pages are the file's " + code);
+        assertEquals(resident, code.get("sharedBytes"), code.toString());
+        assertEquals(flash0.toString(), code.get("sharedFile"), code.toString());
+        Map<?, ?> vars = assertInstanceOf(Map.class, ((List<?>) report.get("banks")).get(1));
+        assertEquals(null, vars.get("sharedFile"), vars.toString());
+        assertEquals(before, CliRun.Fingerprint.of(flash0), "the read-only image is untouched");
     }
 
     @Test

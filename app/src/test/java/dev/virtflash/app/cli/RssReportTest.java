@@ -12,18 +12,19 @@ import org.junit.jupiter.api.Test;
 class RssReportTest {
 
     private static final RssReport REPORT = new RssReport(List.of(
-            new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288, 12288, 12288),
-            new RssReport.Bank("flash1", 64L << 20, null, 0, 0, 262144, 262144, 266240)),
+            new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288, 12288, 12288,
+                    0, 12288, Path.of("/tmp/virt-1/flash0.img")),
+            RssReport.Bank.owning("flash1", 64L << 20, null, 0, 0, 262144, 262144, 266240)),
             new RssReport.Process(50L << 20, 20L << 20));
 
     @Test
     void tableHasOneRowPerBankAndTotals() {
         String expected = String.join("\n",
                 "flash RSS report",
-                "bank       size  allocated  non-zero  resident  image",
-                "flash0   64 MiB      8 KiB     4 KiB    12 KiB  /tmp/virt-1/flash0.img",
-                "flash1   64 MiB        0 B       0 B   256 KiB  (no image)",
-                "total   128 MiB      8 KiB     4 KiB   268 KiB",
+                "bank       size  allocated  non-zero  resident    owned  shared  image",
+                "flash0   64 MiB      8 KiB     4 KiB    12 KiB      0 B  12 KiB  /tmp/virt-1/flash0.img",
+                "flash1   64 MiB        0 B       0 B   256 KiB  256 KiB     0 B  (no image)",
+                "total   128 MiB      8 KiB     4 KiB   268 KiB  256 KiB  12 KiB",
                 "process: VmRSS 50 MiB, RssAnon 20 MiB",
                 "");
         assertEquals(expected, REPORT.toTable());
@@ -36,11 +37,16 @@ class RssReportTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> banks = (List<Map<String, Object>>) root.get("banks");
         assertEquals(2, banks.size());
-        assertEquals(Map.of("name", "flash0", "virtualSize", 67108864L, "image", "/tmp/virt-1/flash0.img",
-                "allocatedBytes", 8192L, "nonZeroBytes", 4096L, "residentBytes", 12288L, "dataBytes", 12288L,
-                "presentBytes", 12288L), banks.get(0));
+        assertEquals(Map.ofEntries(Map.entry("name", "flash0"), Map.entry("virtualSize", 67108864L),
+                Map.entry("image", "/tmp/virt-1/flash0.img"), Map.entry("allocatedBytes", 8192L),
+                Map.entry("nonZeroBytes", 4096L), Map.entry("residentBytes", 12288L), Map.entry("dataBytes", 12288L),
+                Map.entry("presentBytes", 12288L), Map.entry("ownedBytes", 0L), Map.entry("sharedBytes", 12288L),
+                Map.entry("sharedFile", "/tmp/virt-1/flash0.img")), banks.get(0));
         assertTrue(banks.get(1).containsKey("image"));
         assertEquals(null, banks.get(1).get("image"));
+        assertEquals(262144L, banks.get(1).get("ownedBytes"));
+        assertTrue(banks.get(1).containsKey("sharedFile"));
+        assertEquals(null, banks.get(1).get("sharedFile"));
         assertEquals(274432L, root.get("flashResidentBytes"));
         assertEquals(Map.of("vmRssBytes", 52428800L, "rssAnonBytes", 20971520L), root.get("process"));
     }
@@ -48,7 +54,7 @@ class RssReportTest {
     @Test
     void awkwardPathsStayValidJson() {
         String weird = "/tmp/a \"quoted\"\\back\tslash\nnew\u00e9line";
-        RssReport r = new RssReport(List.of(new RssReport.Bank("flash0", 1, Path.of(weird), 0, 0, 0, 0, 0)),
+        RssReport r = new RssReport(List.of(RssReport.Bank.owning("flash0", 1, Path.of(weird), 0, 0, 0, 0, 0)),
                 new RssReport.Process(0, 0));
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) MiniJson.parse(r.toJson());

@@ -63,6 +63,19 @@ public interface BlockBackend extends AutoCloseable {
     BlockStatus status(long offset, long max) throws IOException;
 
     /**
+     * The file whose bytes at offset {@code n} are the image's bytes at {@code n} (a raw image), so that its pages
+     * can be mapped as guest memory; {@code null} for a format that has to be decoded (qcow2).
+     */
+    default ImageFile identityMappedFile() {
+        return null;
+    }
+
+    /** Which file and version the image is (its top file), or {@code null} if it cannot say. */
+    default FileIdentity identity() throws IOException {
+        return null;
+    }
+
+    /**
      * The run that starts at {@code offset} as {@code qemu-img map} sees it (at least one byte, at most {@code max},
      * never past {@link #size()}): the layer of the backing chain that decides it, whether that layer allocates it,
      * zero/data flags and the host offset. Only the image tools need it.

@@ -60,6 +60,23 @@ public interface ImageFile extends AutoCloseable {
     void flush() throws IOException;
 
     /** Releases the lock and closes the file. Idempotent. */
+    /**
+     * The open descriptor, for mapping the file's pages into memory ({@code mmap}), or -1 where there is none (a file
+     * in memory). Valid until {@link #close()}; the caller must not close it.
+     */
+    default int descriptor() {
+        return -1;
+    }
+
+    /**
+     * Which file this is and which version of it: device, inode and modification time ({@code fstat}), or
+     * {@code null} where the file has none (a file in memory). Two open files with equal identities have the same
+     * bytes, as long as nobody wrote it in between (the image locks see to that while one is open).
+     */
+    default FileIdentity identity() throws IOException {
+        return null;
+    }
+
     @Override
     void close() throws IOException;
 }

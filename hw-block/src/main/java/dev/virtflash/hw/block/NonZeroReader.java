@@ -68,6 +68,20 @@ public final class NonZeroReader {
         });
     }
 
+    /** Receives the runs of an image's non-zero pages: {@code [offset, offset + length)}, in order. */
+    @FunctionalInterface
+    public interface RunConsumer {
+        void accept(long offset, long length);
+    }
+
+    /**
+     * Reads {@code backend} as {@link #load} would and tells {@code runs} where its non-zero pages are instead of
+     * copying them (a run may start or end inside a page where the image's own runs do; whole pages hold it).
+     */
+    public static Stats findNonZeroRuns(BlockBackend backend, RunConsumer runs) throws IOException {
+        return scan(backend, (offset, pages) -> runs.accept(offset, pages.remaining()));
+    }
+
     /**
      * Reads {@code backend} as {@link #load} would, without copying: {@link Stats#pagesCopied()} is what a load makes
      * resident (the image's non-zero 4 KiB pages).

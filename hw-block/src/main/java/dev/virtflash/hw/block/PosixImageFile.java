@@ -255,13 +255,30 @@ final class PosixImageFile implements ImageFile {
 
     @Override
     public long allocatedBytes() throws IOException {
+        return ByteBuffer.wrap(stat()).order(ByteOrder.nativeOrder()).getLong(PosixLibc.STAT_BLOCKS_OFFSET) * 512;
+    }
+
+    @Override
+    public int descriptor() {
+        return fd;
+    }
+
+    /** {@code st_dev}, {@code st_ino} and {@code st_mtim} of {@code struct stat} (same offsets on x86-64 and aarch64). */
+    @Override
+    public FileIdentity identity() throws IOException {
+        ByteBuffer stat = ByteBuffer.wrap(stat()).order(ByteOrder.nativeOrder());
+        return new FileIdentity(stat.getLong(0), stat.getLong(8), stat.getLong(PosixLibc.STAT_MTIME_OFFSET),
+                stat.getLong(PosixLibc.STAT_MTIME_OFFSET + 8));
+    }
+
+    private byte[] stat() throws IOException {
         byte[] stat = new byte[PosixLibc.STAT_SIZE];
         try {
             PosixLibc.fstat(fd, stat);
         } catch (LastErrorException e) {
             throw new IOException(path + ": fstat: errno " + e.getErrorCode());
         }
-        return ByteBuffer.wrap(stat).order(ByteOrder.nativeOrder()).getLong(PosixLibc.STAT_BLOCKS_OFFSET) * 512;
+        return stat;
     }
 
     @Override

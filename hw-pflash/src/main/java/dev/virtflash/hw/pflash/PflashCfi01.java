@@ -4,10 +4,12 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
 import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.NonZeroReader;
+import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.RomDeviceRegion;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@link FlashSemantics#QEMU_7_2} gives QEMU's overwrite and its 0x50 that clears SR.7 too. Accesses are split into QEMU's bus cycles (8 bytes are two 4-byte cycles, lower
  * address first; unaligned accesses become aligned pieces) by the region's handler.
  *
+ * <p><b>Read-only banks share.</b> A read-only bank with an image ({@code readonly=on}) copies nothing: its array
+ * is the image's memory in a {@link SharedImages} registry (the file's own pages for a raw image, one decoded copy
+ * for qcow2), sealed read-only and shared with every other bank of the registry that reads the same image. It still
+ * answers every CFI command; erase and program fail as below and never write.
+ *
  * <p><b>Persistence.</b> Erase, word program and buffered program write the changed range back synchronously
  * through a {@link WriteBack} with QEMU's granularity (erase block; 512-byte sectors; the 4 KiB window). A failed
  * write-back is logged at WARN and sets no status bit. A read-only bank (read-only image, or
@@ -47,15 +54,16 @@ import org.slf4j.LoggerFactory;
  * it ends in status mode (a refused buffered program too, unless {@link FlashSemantics#QEMU_7_2}). A
  * bank without an image is writable RAM and is never persisted.
  *
- * <p><b>Ownership.</b> The bank owns its {@link HostMemory}. It does <em>not</em> own the {@link BlockBackend}
+ * <p><b>Ownership.</b> The bank owns its {@link HostMemory} (a read-only bank with an image: its lease on it). It does <em>not</em> own the {@link BlockBackend}
  * unless {@link Builder#closeBackend(boolean)} says so: by default the board opened the image and closes it after
  * closing the bank. {@link #close()} flushes the write-back and unmaps the memory (then closes the backend if owned).
  *
  * <p>Not thread-safe: one CPU thread drives a bank at a time. Guest mistakes never throw; they are logged (WARN,
  * rate-limited per bank) and leave a defined state.
  *
- * <p>Size: about 420 lines, just over the project's 400: mostly the builder's validation and the list above of
- * what is not emulated; the command engine, the query tables, the bus and the store are classes of their own.
+ * <p>Size: about 475 lines, over the project's 400: mostly the builder's validation, the list above of what is not
+ * emulated, and owning either its memory or a lease on a shared image's; the command engine, the query tables, the
+ * bus and the store are classes of their own.
  */
 public final class PflashCfi01 implements AutoCloseable {
 
@@ -75,6 +83,8 @@ public final class PflashCfi01 implements AutoCloseable {
     private final Geometry geometry;
     private final CfiQueryTable cfiTable;
     private final HostMemory storage;
+    /** The lease on a read-only image's shared memory, or null when the bank owns {@link #storage}. */
+    private final SharedImages.Lease shared;
     private final BlockBackend backend;
     private final boolean closeBackend;
     private final FlashStore store;
@@ -82,12 +92,14 @@ public final class PflashCfi01 implements AutoCloseable {
     private final RomDeviceRegion region;
     private boolean closed;
 
-    private PflashCfi01(String name, Geometry geometry, HostMemory storage, BlockBackend backend,
-                        boolean closeBackend, WriteBack writeBack, boolean readOnly, FlashSemantics semantics) {
+    private PflashCfi01(String name, Geometry geometry, HostMemory storage, SharedImages.Lease shared,
+                        BlockBackend backend, boolean closeBackend, WriteBack writeBack, boolean readOnly,
+                        FlashSemantics semantics) {
         this.name = name;
         this.geometry = geometry;
         this.cfiTable = CfiQueryTable.derive(geometry);
         this.storage = storage;
+        this.shared = shared;
         this.backend = backend;
         this.closeBackend = closeBackend;
         this.store = new FlashStore(name, backend == null ? null : backend.path().toString(), storage, writeBack,
@@ -146,6 +158,19 @@ public final class PflashCfi01 implements AutoCloseable {
     /** Real NOR (the default) or QEMU 7.2's program and clear-status behaviour. */
     public FlashSemantics semantics() {
         return engine.semantics();
+    }
+
+    /**
+     * The image file whose shared, read-only memory this bank reads (a read-only bank with an image, see
+     * {@link SharedImages}), or {@code null} when the bank owns its memory.
+     */
+    public Path sharedImage() {
+        return shared == null ? null : shared.file();
+    }
+
+    /** Whether the bank's data pages are the image file's own page-cache pages (a read-only raw image). */
+    public boolean fileMapped() {
+        return shared != null && shared.fileMapped();
     }
 
     /** Whether changes are written back to an image. */
@@ -236,7 +261,11 @@ public final class PflashCfi01 implements AutoCloseable {
         } catch (IOException e) {
             failure = e;
         } finally {
-            storage.close();
+            if (shared != null) {
+                shared.close();
+            } else {
+                storage.close();
+            }
         }
         if (closeBackend && backend != null) {
             try {
@@ -288,6 +317,7 @@ public final class PflashCfi01 implements AutoCloseable {
         private boolean closeBackend;
         private WriteBack writeBack;
         private FlashSemantics semantics = FlashSemantics.REAL_NOR;
+        private SharedImages sharedImages;
 
         private Builder() {
         }
@@ -386,6 +416,16 @@ public final class PflashCfi01 implements AutoCloseable {
         }
 
         /**
+         * Where a read-only bank with an image gets its memory, shared with the registry's other banks reading the
+         * same image (see {@link SharedImages}). Default: a registry of its own (nothing shared inside the process;
+         * a raw image's pages are still the page cache's).
+         */
+        public Builder sharedImages(SharedImages images) {
+            this.sharedImages = images;
+            return this;
+        }
+
+        /**
          * Validates the configuration, maps the array and loads the image. If it throws, nothing is left mapped and
          * the backend (never closed here, whatever {@link #closeBackend(boolean)} says) is still the caller's.
          *
@@ -409,19 +449,37 @@ public final class PflashCfi01 implements AutoCloseable {
             }
             boolean ro = readOnly || (backend != null && backend.readOnly());
             WriteBack wb = writeBack != null ? writeBack : backend != null ? WriteBack.to(backend) : null;
-            HostMemory storage = HostMemory.allocate(name, geometry.size());
+            SharedImages.Lease shared = ro && backend != null ? lease(geometry) : null;
+            HostMemory storage = shared != null ? shared.memory() : HostMemory.allocate(name, geometry.size());
             try {
-                if (backend != null) {
+                if (backend != null && shared == null) {
                     load(geometry, storage);
                 }
-                PflashCfi01 bank = new PflashCfi01(name, geometry, storage, backend, closeBackend, wb, ro, semantics);
+                PflashCfi01 bank = new PflashCfi01(name, geometry, storage, shared, backend, closeBackend, wb, ro,
+                        semantics);
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("{}: built {}", name, bank);
                 }
                 return bank;
             } catch (IOException | RuntimeException e) {
-                storage.close();
+                if (shared != null) {
+                    shared.close();
+                } else {
+                    storage.close();
+                }
                 throw e;
+            }
+        }
+
+        private SharedImages.Lease lease(Geometry geometry) throws IOException {
+            SharedImages images = sharedImages != null ? sharedImages : new SharedImages();
+            try {
+                return images.acquire(backend, name, geometry.size());
+            } catch (ImageFormatException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new IOException(backend.path() + ": cannot read the image for " + TYPE + " device '" + name
+                        + "' (" + geometry.size() + " bytes): " + e.getMessage(), e);
             }
         }
 

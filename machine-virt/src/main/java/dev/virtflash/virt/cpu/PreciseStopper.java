@@ -57,6 +57,7 @@ final class PreciseStopper {
         checkLayout(hookC, NEVER_EXECUTED, NEVER_EXECUTED, 0);
         // Blocks translated before these hooks existed would not call them.
         engine.flushTranslations();
+        engine.giveBackZeroedBuffer(); // the flush zeroed the whole buffer again, and nothing has run yet
     }
 
     private void checkLayout(Pointer hook, long expectedBegin, long expectedEnd, long expectedUserData) {

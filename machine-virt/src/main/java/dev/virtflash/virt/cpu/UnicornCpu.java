@@ -247,7 +247,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             stopper.clear();
             translation.registersChanged();
             if (systemHooks.takeTranslationFlush()) {
-                engine.flushTranslations();
+                engine.flushTranslationsForGuest();
             }
             memory.switchPendingRoms();
             RunControl.ExternalStop stop = control.takeExternalStop();

@@ -3,6 +3,7 @@ package dev.virtflash.hw.block.qcow2;
 import dev.virtflash.hw.block.BackingOpener;
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
+import dev.virtflash.hw.block.FileIdentity;
 import dev.virtflash.hw.block.ImageFile;
 import dev.virtflash.hw.block.ImageFormatException;
 import dev.virtflash.hw.block.Mapping;
@@ -182,6 +183,12 @@ public final class Qcow2Backend implements BlockBackend {
     @Override
     public Path path() {
         return file.path();
+    }
+
+    /** The top file's identity (its backing chain has its own). */
+    @Override
+    public FileIdentity identity() throws IOException {
+        return file.identity();
     }
 
     @Override

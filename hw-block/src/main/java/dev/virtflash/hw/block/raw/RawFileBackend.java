@@ -2,6 +2,7 @@ package dev.virtflash.hw.block.raw;
 
 import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.BlockStatus;
+import dev.virtflash.hw.block.FileIdentity;
 import dev.virtflash.hw.block.ImageFile;
 import dev.virtflash.hw.block.Mapping;
 import java.io.IOException;
@@ -109,6 +110,17 @@ public final class RawFileBackend implements BlockBackend {
         BlockStatus run = status(offset, max);
         return new Mapping(run.offset(), run.length(), 0, true, run.kind() == BlockStatus.Kind.ZERO,
                 run.kind() == BlockStatus.Kind.DATA, run.offset(), file.path(), false);
+    }
+
+    /** A raw image is its file, byte for byte. */
+    @Override
+    public ImageFile identityMappedFile() {
+        return file;
+    }
+
+    @Override
+    public FileIdentity identity() throws IOException {
+        return file.identity();
     }
 
     @Override
