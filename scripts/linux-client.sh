@@ -24,6 +24,7 @@
 #   ubi-check    attach, mount, compare the files with the md5s ubi-write printed
 #   byte-writes  erase block 0 of mtd1, write 0x11 0x22 0x33 0x44 one byte at a time into one 32-bit word
 #   erase        erase block 0 of mtd1 and report what flash_erase said (a read-only bank refuses)
+#   write        write 4 bytes at the start of mtd1 and report what dd said (a read-only bank refuses)
 set -euo pipefail
 
 out="${1:-${HOME}/.cache/virtflash/linux-client}"
