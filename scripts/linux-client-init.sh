@@ -1,6 +1,21 @@
 #!/bin/sh
 # virtflash Linux client (scripts/linux-client.sh): loads the MTD modules, then runs the steps named by
 # virtflash.test= on the kernel command line and powers off, or gives a shell.
+#
+# `virtflash.test=STEP[,STEP...]` runs the steps in order and powers off; without it, a shell.
+# Every step prints `virtflash: step NAME begin at T s` and `... pass at T s` (or `fail: why`; T is the uptime);
+# the run ends with `virtflash: done`. `mtdparts=` (as for a built-in cmdlinepart) goes to the cmdlinepart module.
+# Steps (bank 1 is /dev/mtd1 with mtdparts=0.flash:64m(flash0),64m(flash1)):
+#   probe        /proc/mtd and each MTD device's sysfs geometry
+#   raw          erase 1 block of mtd1, write 64 KiB of random bytes through /dev/mtd1, read back and compare;
+#                prints the md5 of the bytes (the host compares it with the image)
+#   mtd-tests    mtd_readtest, mtd_speedtest, mtd_stresstest, mtd_torturetest on mtd1, bounded (see below)
+#   speed        mtd_speedtest on mtd1 alone (for the bench)
+#   ubi-write    ubiformat mtd1, attach, make a volume, mount UBIFS, write files, sync, unmount, detach
+#   ubi-check    attach, mount, compare the files with the md5s ubi-write printed
+#   byte-writes  erase block 0 of mtd1, write 0x11 0x22 0x33 0x44 one byte at a time into one 32-bit word
+#   erase        erase block 0 of mtd1 and report what flash_erase said (a read-only bank refuses)
+#   write        write 4 bytes at the start of mtd1 and report what dd said (a read-only bank refuses)
 export PATH=/bin:/sbin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -41,7 +56,8 @@ step_probe() {
   cat /proc/mtd
   for d in /sys/class/mtd/mtd[0-9]; do
     [ -d $d ] || continue
-    echo "$(basename $d): name $(cat $d/name) type $(cat $d/type) size $(cat $d/size) erasesize $(cat $d/erasesize) writesize $(cat $d/writesize) flags $(cat $d/flags)"
+    set -- $(cat $d/name $d/type $d/size $d/erasesize $d/writesize $d/flags)   # one process: forks are slow here
+    echo "${d##*/}: name $1 type $2 size $3 erasesize $4 writesize $5 flags $6"
   done
   [ -c /dev/mtd1 ] || { fail probe "no /dev/mtd1"; return; }
   pass probe
@@ -55,7 +71,8 @@ step_raw() {
   dd if=/dev/mtd1 of=/tmp/rest bs=4096 skip=16 count=48 2>/dev/null
   echo "raw: pattern md5 $(md5sum < /tmp/pattern | cut -d' ' -f1) read back md5 $(md5sum < /tmp/back | cut -d' ' -f1)"
   tr '\000' '\377' < /dev/zero | dd of=/tmp/erased bs=4096 count=48 2>/dev/null
-  cmp -s /tmp/rest /tmp/erased && echo "raw: rest of the block erased (0xff)" || echo "raw: rest of the block not erased"
+  if cmp -s /tmp/rest /tmp/erased; then echo "raw: rest of the block erased (0xff)"
+  else echo "raw: rest of the block not erased"; fi
   cmp -s /tmp/pattern /tmp/back || { fail raw "read back differs"; return; }
   pass raw
 }
@@ -116,6 +133,12 @@ step_byte_writes() {
   pass byte-writes
 }
 
+step_write() {
+  printf 'abcd' | dd of=/dev/mtd1 bs=4 count=1 2>/dev/null
+  echo "write: dd exit status $?; the kernel goes on"
+  pass write
+}
+
 step_erase() {
   flash_erase -q /dev/mtd1 0 1
   echo "erase: flash_erase exit status $?; the kernel goes on"
@@ -132,7 +155,7 @@ failed=0
 for s in $(echo "$steps" | tr ',' ' '); do
   say "step $s begin at $(now) s"
   case $s in
-    probe|raw|speed|erase) step_$s ;;
+    probe|raw|speed|erase|write) step_$s ;;
     mtd-tests) step_mtd_tests ;;
     ubi-write) step_ubi_write ;;
     ubi-check) step_ubi_check ;;

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       (bounded: 4 blocks, 50 operations, 3 cycles of 2 blocks); 64 KiB written through {@code /dev/mtd1} read back
  *       equal and are the image's first 64 KiB.</li>
  *   <li>Where QEMU 7.2 is wrong (our real-NOR semantics): four byte writes into one word through {@code /dev/mtd1}
- *       accumulate on ours and keep only the last byte on QEMU; an erase of a read-only bank 1 ends with the error
- *       reported and Linux going on, on ours, while QEMU hangs (Linux's 0x50/0x70 then polls SR.7, which QEMU's
- *       0x50 cleared).</li>
+ *       accumulate on ours and keep only the last byte on QEMU; an erase and a write on a read-only bank 1 end with
+ *       the error reported and Linux going on, on ours, while QEMU hangs in each (after the erase, Linux's 0x50/0x70
+ *       polls SR.7, which QEMU's 0x50 cleared; the refused buffered program aborts to read-array).</li>
  *   <li>With a drive on pflash unit 0 as well, our board still boots the kernel directly (no fw_cfg here; QEMU would
  *       run bank 0 as firmware), so the read-only test boots ours that way.</li>
  *   <li>UBIFS on bank 1 (a qcow2 image): files written and synced, a new boot on the same image finds them;
@@ -96,28 +97,42 @@ class LinuxMtdTest {
     }
 
     @Test
-    void refusedEraseOnAReadOnlyBankIsAnErrorOnOursAndHangsQemu(@TempDir Path dir) throws Exception {
+    void refusedEraseAndProgramOnAReadOnlyBankAreErrorsOnOursAndHangQemu(@TempDir Path dir) throws Exception {
+        // Block 0 erased, as flash is before a program. (QEMU's refused buffered program aborts to read-array, and
+        // Linux then polls the array for status: 0xFF reads as ready with error bits, and its 0x50/0x70 recovery
+        // hangs as after the erase; zeros would read as busy and end in "buffer write error (status timeout)".)
         Path image = sparse(dir.resolve("flash1.img"));
+        byte[] erased = new byte[256 << 10];
+        Arrays.fill(erased, (byte) 0xFF);
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.write(erased);
+        }
         Path flash0 = sparse(dir.resolve("flash0.img")); // ours boots the kernel directly with a unit 0 drive too
-        try (ProcessConsole c = new ProcessConsole("virt", LinuxClient.command(Emulator.VIRT, "erase", flash0, image,
-                "raw", true), TIMEOUT)) {
+        try (ProcessConsole c = new ProcessConsole("virt", LinuxClient.command(Emulator.VIRT, "erase,write", flash0,
+                image, "raw", true), TIMEOUT)) {
             c.await(LinuxClient.DONE);
             assertEquals(0, c.waitFor(Duration.ofSeconds(60)), c::console);
             String log = c.console().replace("\r", "");
-            assertEquals(List.of("erase pass"), LinuxClient.steps(log), log);
+            assertEquals(List.of("erase pass", "write pass"), LinuxClient.steps(log), log);
             assertEquals(List.of("0.flash: block erase failed at 0x00000000 (status 0xa000a0)"),
                     LinuxClient.lines(log, "block erase failed"), log);
             assertEquals(1, LinuxClient.lines(log, "MTD Erase failure").size(), log);
+            assertEquals(List.of("0.flash: buffer write error (status 0x900090)"),
+                    LinuxClient.lines(log, "buffer write error"), log);
+            assertEquals(List.of("write: dd exit status 1; the kernel goes on"), LinuxClient.lines(log, "write: dd"));
         }
-        try (ProcessConsole q = new ProcessConsole("qemu", LinuxClient.command(Emulator.QEMU, "erase", image, "raw",
-                true), TIMEOUT)) {
-            q.await("virtflash: step erase begin");
-            Thread.sleep(20_000); // QEMU erases (and refuses) at once: 20 s without an answer is a hang
-            String log = q.console();
-            assertFalse(log.contains("erase: flash_erase exit status") || log.contains("block erase failed"), log);
-            assertEquals(-1, q.waitFor(Duration.ZERO), "QEMU still runs, the guest polling for SR.7");
+        for (String step : List.of("erase", "write")) {
+            try (ProcessConsole q = new ProcessConsole("qemu", LinuxClient.command(Emulator.QEMU, step, image, "raw",
+                    true), TIMEOUT)) {
+                q.await("virtflash: step " + step + " begin");
+                Thread.sleep(10_000); // QEMU refuses at once: 10 s without an answer is a hang
+                String log = q.console();
+                assertFalse(log.contains(step + ": ") || log.contains("failed at") || log.contains("write error"),
+                        log);
+                assertEquals(-1, q.waitFor(Duration.ZERO), step + ": QEMU still runs, the guest polling for SR.7");
+            }
         }
-        assertEquals(md5(new byte[256 << 10]), md5(image, 0, 256 << 10), "the read-only image is untouched");
+        assertEquals(md5(erased), md5(image, 0, 256 << 10), "the read-only image is untouched");
     }
 
     @Test
