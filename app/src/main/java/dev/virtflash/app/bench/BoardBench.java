@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * </ul>
  * and the target line of issue 17 (launch to exit no slower than QEMU, {@code <= 1.0x}). It also checks that both
  * printed the same console and exit code. Every row runs once per load condition ({@code --load}: a quiet machine,
- * then two busy-loop processes beside both emulators), and each condition adds the in-process row
- * ({@link InProcessBench}) and the CFI model's bus cycles per second ({@link PflashCycleBench}). {@code --sweep}
+ * then two busy-loop processes beside both emulators), and each condition adds the guest-driven flash throughput
+ * ({@link FlashSpeedBench}, with the payload rows), the in-process row ({@link InProcessBench}) and the CFI model's bus
+ * cycles per second ({@link PflashCycleBench}). {@code --sweep}
  * measures our process RSS and time
  * under several JVM flag sets and translation-buffer sizes, for choosing {@code ./virt}'s defaults.
  *
@@ -146,7 +147,8 @@ public final class BoardBench {
                 "  everything runs once per --load condition: N busy-loop processes beside both emulators",
                 "  (default 0,2: a quiet machine, then two busy loops); each condition also builds, runs and closes",
                 "  --boards N default-payload boards in this JVM (default 100, 0 skips) and measures the CFI model's",
-                "  bus cycles per second; time targets are the issue's: <= 1.0x QEMU",
+                "  bus cycles per second; with the payload rows, payload flash-speed erases, programs and reads back",
+                "  all of bank 1 in both (MiB/s); time targets are the issue's: <= 1.0x QEMU",
                 "");
     }
 
@@ -288,6 +290,10 @@ public final class BoardBench {
         qemuPayloadMillis = 0;
         for (ImageKind kind : options.kinds()) {
             ok &= compare(work, kind, payload);
+        }
+        if (!options.kinds().isEmpty()) {
+            byte[] speed = payloads.load(FlashSpeedBench.PAYLOAD).orElseThrow();
+            ok &= new FlashSpeedBench(options.javaOptions(), options.qemu(), out).compare(work, speed);
         }
         if (options.boards() > 0) {
             ok &= inProcess(work, payload);

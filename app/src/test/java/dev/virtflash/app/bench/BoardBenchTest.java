@@ -138,12 +138,35 @@ class BoardBenchTest {
         assertTrue(text.contains("=== condition: quiet (no busy loops added) ==="), text);
     }
 
+    @Test
+    void busyLoopsRunUntilClosed() throws Exception {
+        List<ProcessHandle> loops;
+        try (BusyLoad load = BusyLoad.start(2)) {
+            assertEquals(2, load.count());
+            assertEquals("with 2 busy-loop processes beside it", load.label());
+            loops = ProcessHandle.current().children().filter(p -> p.info().command().orElse("").endsWith("sh"))
+                    .toList();
+            assertEquals(2, loops.size(), loops.toString());
+            Thread.sleep(300);
+            for (ProcessHandle p : loops) {
+                assertTrue(p.isAlive());
+                assertTrue(p.info().totalCpuDuration().orElseThrow().toMillis() > 0, "spins");
+            }
+        }
+        for (ProcessHandle p : loops) {
+            assertTrue(!p.isAlive(), "killed at close");
+        }
+        try (BusyLoad none = BusyLoad.start(0)) {
+            assertEquals("quiet (no busy loops added)", none.label());
+        }
+    }
+
     /** One round on sparse raw images, ours against QEMU 7.2: both print the same console; the table is printed. */
     @Test
     void oneRoundAgainstQemu() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = BoardBench.run(List.of("--rounds", "1", "--kinds", "raw-sparse", "--no-firmware", "--load", "2",
+        int rc = BoardBench.run(List.of("--rounds", "1", "--kinds", "raw-sparse", "--no-firmware", "--load", "0",
                 "--boards", "3", "--java-options",
                 "-XX:+UseSerialGC -Xss4m", "--dir", tmp.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -153,7 +176,9 @@ class BoardBenchTest {
         assertTrue(text.contains("same console and exit code: yes; QEMU flash mappings found: 2"), text);
         assertTrue(text.contains("flash resident, both banks"), text);
         assertTrue(text.contains("target: launch to exit <= 1.0x QEMU: "), text);
-        assertTrue(text.contains("=== condition: with 2 busy-loop processes beside it ==="), text);
+        assertTrue(text.contains("=== condition: quiet (no busy loops added) ==="), text);
+        assertTrue(Pattern.compile("erase \\+ program \\+ verify +\\d+ ms +\\d+ ms +[0-9.]+ +[0-9.]+").matcher(text).find(),
+                text);
         assertTrue(text.contains("in-process: 3 boards"), text);
         assertTrue(text.contains("target: median per board <= 50 ms: "), text);
         for (String scenario : List.of("array reads", "word program", "buffered program")) {
