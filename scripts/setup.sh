@@ -96,6 +96,20 @@ log "building (sources changed)"
 mvn -q -B -ntp -Dstyle.color=never -DskipTests install >&2
 mkdir -p "$root/target"
 
+# JNA's dispatch library for this machine, unpacked from the JNA jar on the class path (see virt-java.sh).
+rm -rf "$root/target/jna"
+jna_jar="$(tr ':' '\n' < "$root/app/target/classpath.txt" | grep -m1 '/jna-[0-9][^/]*\.jar$' || true)"
+jna_arch="$(uname -m | sed 's/x86_64/x86-64/')"
+jna_entry="com/sun/jna/linux-$jna_arch/libjnidispatch.so"
+if [[ -n "$jna_jar" ]] && mkdir -p "$root/target/jna" \
+   && (cd "$root/target/jna" && jar xf "$jna_jar" "$jna_entry" && mv "$jna_entry" . && rm -rf com) \
+   && [[ -f "$root/target/jna/libjnidispatch.so" ]]; then
+  :
+else
+  log "warning: libjnidispatch.so not unpacked; JNA extracts it at every start"
+  rm -rf "$root/target/jna"
+fi
+
 # The class-data archive ./virt starts from: one run of the default payload records the classes it loads.
 . "$root/scripts/virt-java.sh"
 rm -f "$virt_cds_archive"

@@ -14,6 +14,13 @@ virt_jvm_flags=(-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m)
 virt_cds_archive="$root/target/virt.jsa"
 virt_cds_flags=(-XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
 
+# JNA's dispatch library, unpacked once by setup.sh after each build: JNA otherwise extracts it from its jar into the
+# temporary folder on every start (and lists that folder for stale copies). Only used when it is there.
+virt_jna_dir="$root/target/jna"
+if [[ -f "$virt_jna_dir/libjnidispatch.so" ]]; then
+  virt_jvm_flags+=(-Djna.boot.library.path="$virt_jna_dir" -Djna.nounpack=true)
+fi
+
 virt_classpath() {
   local jar
   jar="$(ls "$root"/app/target/app-*.jar | head -n 1)"

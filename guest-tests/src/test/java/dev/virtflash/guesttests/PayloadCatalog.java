@@ -61,10 +61,11 @@ final class PayloadCatalog {
 
     /**
      * Payloads with their own tests: the default payload, the persistence pair, the runner failure modes, the
-     * kill-safety loop (reliability.KillSafetyTest), and the hostile guests (machine-virt's cli.HostileGuestTest).
+     * kill-safety loop (reliability.KillSafetyTest), the hostile guests (machine-virt's cli.HostileGuestTest), and the
+     * flash throughput payload of {@code ./bench} (app's BoardBenchTest runs it on both boards).
      */
     static final Set<String> OWN_TESTS = Set.of("default", "persist-write", "persist-check", "crash", "hang", "flood",
-            "flash-loop", "hostile-jump", "hostile-writes");
+            "flash-loop", "hostile-jump", "hostile-writes", "flash-speed");
 
     private PayloadCatalog() {
     }

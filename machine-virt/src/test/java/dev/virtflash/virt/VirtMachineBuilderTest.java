@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.cpu.UnicornCpu;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Board options that are not about images: the translation buffer (QEMU's {@code -accel tcg,tb-size=N}). */
@@ -22,6 +26,35 @@ class VirtMachineBuilderTest {
              VirtMachine other = VirtMachine.builder().translationBufferMiB(2).build()) {
             assertEquals(0, small.cpu().pc().value());
             assertEquals(0, other.cpu().pc().value());
+        }
+    }
+
+    /**
+     * The device tree goes into fresh RAM without its zero padding (QEMU's 1 MiB buffer, a few KiB used): RAM reads
+     * the whole blob, but only the used part's pages are present; a reset writes all of it again.
+     */
+    @Test
+    void deviceTreeLoadsOnlyItsUsedBytesIntoFreshRam() throws Exception {
+        try (VirtMachine m = VirtMachine.builder().build()) {
+            byte[] blob = m.deviceTree();
+            assertEquals(VirtDeviceTree.BLOB_SIZE, blob.length);
+            long offset = VirtDeviceTree.LOAD_ADDRESS - VirtMemoryMap.RAM.base();
+            long present = Residency.presentBytes(m.ram());
+            assertTrue(present <= 64 * 1024, "RAM present after build: " + present + " bytes");
+            int used = blob.length;
+            while (blob[used - 1] == 0) {
+                used--;
+            }
+            assertTrue(used < 64 * 1024, "used " + used);
+            byte[] inRam = new byte[used]; // only pages the load wrote are read
+            m.ram().read(offset, inRam, 0, used);
+            assertArrayEquals(Arrays.copyOf(blob, used), inRam);
+            long end = offset + blob.length - 4;
+            m.ram().write(end, new byte[] {1, 2, 3, 4}, 0, 4); // the guest scribbles over the padding
+            m.reset();
+            byte[] tail = new byte[4];
+            m.ram().read(end, tail, 0, 4);
+            assertArrayEquals(new byte[4], tail, "a reset copies the whole blob again");
         }
     }
 }

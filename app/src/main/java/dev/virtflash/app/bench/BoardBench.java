@@ -30,7 +30,12 @@ import java.util.regex.Pattern;
  * <li><b>time</b> from launch to the process's exit after the payload's semihosting exit, the median of the rounds
  * (the memory run counts as a warm-up).</li>
  * </ul>
- * It also checks that both printed the same console and exit code. {@code --sweep} measures our process RSS and time
+ * and the target line of issue 17 (launch to exit no slower than QEMU, {@code <= 1.0x}). It also checks that both
+ * printed the same console and exit code. Every row runs once per load condition ({@code --load}: a quiet machine,
+ * then two busy-loop processes beside both emulators), and each condition adds the guest-driven flash throughput
+ * ({@link FlashSpeedBench}, with the payload rows), the in-process row ({@link InProcessBench}) and the CFI model's bus
+ * cycles per second ({@link PflashCycleBench}). {@code --sweep}
+ * measures our process RSS and time
  * under several JVM flag sets and translation-buffer sizes, for choosing {@code ./virt}'s defaults.
  *
  * <p>Size: about 450 lines, over the project's 400, on purpose: it is the report of one benchmark run (rows, ratios,
@@ -47,6 +52,14 @@ public final class BoardBench {
 
     private static final String QEMU = "qemu-system-aarch64";
     private static final int DEFAULT_ROUNDS = 5;
+    /** Issue 17, point 2: a quiet machine, and two busy-loop processes beside both emulators. */
+    private static final List<Integer> DEFAULT_LOADS = List.of(0, 2);
+    /** Issue 17, point 3: boards in a row in this JVM. */
+    private static final int DEFAULT_BOARDS = 100;
+    /** The target of every time ratio (issue 17): no slower than QEMU. */
+    static final double TIME_TARGET = FirmwareBench.TIME_TARGET;
+    /** Seconds per CFI model scenario. */
+    private static final double CYCLE_SECONDS = 1.0;
     private static final long RUN_TIMEOUT_SECS = 120;
     private static final Pattern RESIDENT = Pattern.compile("\"residentBytes\":(\\d+)");
     private static final Pattern VM_RSS = Pattern.compile("\"vmRssBytes\":(\\d+)");
@@ -56,6 +69,8 @@ public final class BoardBench {
     private final Options options;
     private final PrintStream out;
     private final PayloadCatalog payloads;
+    /** QEMU's median launch-to-exit of the last payload row of this condition, or 0: the in-process row's yardstick. */
+    private double qemuPayloadMillis;
 
     private BoardBench(Options options, PrintStream out, PayloadCatalog payloads) {
         this.options = options;
@@ -65,7 +80,8 @@ public final class BoardBench {
 
     /** The parsed arguments. */
     record Options(int rounds, List<ImageKind> kinds, String payload, String qemu, List<String> javaOptions,
-                   boolean compare, boolean sweep, Path dir, List<Firmware> firmware) {
+                   boolean compare, boolean sweep, Path dir, List<Firmware> firmware, List<Integer> loads,
+                   int boards) {
     }
 
     public static void main(String[] args) {
@@ -78,7 +94,7 @@ public final class BoardBench {
      * Runs the benchmark; returns 0, 1 if a run failed or the two emulators disagreed, 2 for bad arguments.
      * Arguments: {@code [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--qemu PATH]
      * [--java-options "FLAGS"] [--sweep | --sweep-only] [--dir DIR] [--firmware uboot,edk2,linux | --no-firmware]
-     * [--no-payload]}.
+     * [--no-payload] [--load 0,2] [--boards N]}.
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         Options options;
@@ -119,7 +135,7 @@ public final class BoardBench {
         return String.join("\n",
                 "usage: virt bench board [--rounds N] [--kinds raw-sparse,raw-full,qcow2] [--payload NAME] [--no-payload]",
                 "                        [--firmware uboot,edk2,linux | --no-firmware] [--qemu PATH] [--java-options \"FLAGS\"]",
-                "                        [--sweep | --sweep-only] [--dir DIR]",
+                "                        [--sweep | --sweep-only] [--dir DIR] [--load N[,N...]] [--boards N]",
                 "  runs payload NAME (default: default) in flash bank 0 with an empty bank 1, both images of each kind,",
                 "  in us (a JVM running virt with FLAGS, default: this JVM's flags) and in qemu-system-aarch64 -M virt;",
                 "  prints flash resident bytes, process RSS and launch-to-exit time (median of N rounds, default 5);",
@@ -128,7 +144,12 @@ public final class BoardBench {
                 "  scripts/linux-client.sh's modules running mtd_speedtest on bank 1 (with --firmware linux),",
                 "  and prints time and CPU time to the prompt, process RSS and flash resident bytes there;",
                 "  --no-payload skips the payload rows, --firmware picks the firmware rows, --no-firmware skips them;",
-                "  --sweep adds our RSS and time under other JVM flags and translation-buffer sizes",
+                "  --sweep adds our RSS and time under other JVM flags and translation-buffer sizes;",
+                "  everything runs once per --load condition: N busy-loop processes beside both emulators",
+                "  (default 0,2: a quiet machine, then two busy loops); each condition also builds, runs and closes",
+                "  --boards N default-payload boards in this JVM (default 100, 0 skips) and measures the CFI model's",
+                "  bus cycles per second; with the payload rows, payload flash-speed erases, programs and reads back",
+                "  all of bank 1 in both (MiB/s); time targets are the issue's: <= 1.0x QEMU",
                 "");
     }
 
@@ -142,6 +163,8 @@ public final class BoardBench {
         boolean sweep = false;
         Path dir = null;
         List<Firmware> firmware = List.of(Firmware.values());
+        List<Integer> loads = DEFAULT_LOADS;
+        int boards = DEFAULT_BOARDS;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -195,6 +218,18 @@ public final class BoardBench {
                 case "--no-payload":
                     kinds = List.of();
                     break;
+                case "--load":
+                    List<Integer> counts = new ArrayList<>();
+                    String spec = value(args, i++, arg);
+                    for (String c : spec.split(",")) {
+                        counts.add(count(arg, spec, c.strip(), 16));
+                    }
+                    loads = List.copyOf(counts);
+                    break;
+                case "--boards":
+                    String b = value(args, i++, arg);
+                    boards = count(arg, b, b, 10000);
+                    break;
                 case "--dir":
                     dir = Path.of(value(args, i++, arg));
                     break;
@@ -205,7 +240,21 @@ public final class BoardBench {
         if (java == null) {
             java = ManagementFactory.getRuntimeMXBean().getInputArguments();
         }
-        return new Options(rounds, kinds, payload, qemu, List.copyOf(java), compare, sweep, dir, firmware);
+        return new Options(rounds, kinds, payload, qemu, List.copyOf(java), compare, sweep, dir, firmware, loads,
+                boards);
+    }
+
+    /** A count from 0 to {@code max} given to {@code option} (as part of {@code spec}). */
+    private static int count(String option, String spec, String text, int max) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 0 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " " + spec + ": '" + text + "', expected a number from 0 to " + max);
     }
 
     private static String value(List<String> args, int i, String option) {
@@ -223,12 +272,11 @@ public final class BoardBench {
                         : "payload '" + options.payload() + "' in flash bank 0, empty bank 1, 2 x 64 MiB",
                 String.join(" ", options.javaOptions()), qemuVersion());
         if (options.compare()) {
-            for (ImageKind kind : options.kinds()) {
-                ok &= compare(work, kind, payload);
-            }
-            FirmwareBench firmware = new FirmwareBench(options.rounds(), options.javaOptions(), options.qemu(), out);
-            for (Firmware f : options.firmware()) {
-                ok &= firmware.compare(work, f);
+            for (int load : options.loads()) {
+                try (BusyLoad busy = BusyLoad.start(load)) {
+                    out.printf(Locale.ROOT, "%n=== condition: %s ===%n", busy.label());
+                    ok &= condition(work, payload);
+                }
             }
             if (options.firmware().contains(Firmware.LINUX)) {
                 ok &= new LinuxMtdBench(options.javaOptions(), options.qemu(), out).compare(work);
@@ -238,6 +286,60 @@ public final class BoardBench {
             ok &= sweep(work, payload);
         }
         return ok ? 0 : 1;
+    }
+
+    /** Every row once, under the load that runs now. */
+    private boolean condition(Path work, byte[] payload) throws IOException {
+        boolean ok = true;
+        qemuPayloadMillis = 0;
+        for (ImageKind kind : options.kinds()) {
+            ok &= compare(work, kind, payload);
+        }
+        if (!options.kinds().isEmpty()) {
+            byte[] speed = payloads.load(FlashSpeedBench.PAYLOAD).orElseThrow();
+            ok &= new FlashSpeedBench(options.javaOptions(), options.qemu(), out).compare(work, speed);
+        }
+        if (options.boards() > 0) {
+            ok &= inProcess(work, payload);
+        }
+        cycles();
+        FirmwareBench firmware = new FirmwareBench(options.rounds(), options.javaOptions(), options.qemu(), out);
+        for (Firmware f : options.firmware()) {
+            ok &= firmware.compare(work, f);
+        }
+        return ok;
+    }
+
+    /** Issue 17, point 3: boards in a row in this JVM, the median per board against the goal. */
+    private boolean inProcess(Path work, byte[] payload) throws IOException {
+        out.printf(Locale.ROOT, "%nin-process: %d boards (payload '%s', sparse raw images) built, run and closed one"
+                + " after another in this JVM%n", options.boards(), options.payload());
+        InProcessBench.Result r = InProcessBench.run(payload, options.boards(), work);
+        if (r.failure() != null) {
+            out.printf(Locale.ROOT, "  failed: %s%n", r.failure());
+            return false;
+        }
+        double median = r.median();
+        out.printf(Locale.ROOT, "  per board: median %.1f ms, first %.1f ms%s%n", median, r.first(),
+                qemuPayloadMillis > 0 ? String.format(Locale.ROOT, "; one QEMU process (launch to exit, sparse raw row): %.0f ms,"
+                        + " %.1fx the median", qemuPayloadMillis, qemuPayloadMillis / median) : "");
+        out.printf(Locale.ROOT, "  target: median per board <= %.0f ms: %s (%.1f ms)%n", InProcessBench.TARGET_MILLIS,
+                FirmwareBench.yes(median <= InProcessBench.TARGET_MILLIS), median);
+        return true;
+    }
+
+    /** Issue 17, point 4: the CFI model's bus cycles per second, without Unicorn. */
+    private void cycles() throws IOException {
+        out.printf(Locale.ROOT, "%nCFI model (PflashCfi01 without Unicorn), bus cycles per second, %.1f s each:%n",
+                CYCLE_SECONDS);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"cycles", "million/s", String.format(Locale.ROOT, ">= %.0f million/s",
+                PflashCycleBench.TARGET_CYCLES_PER_SECOND / 1e6)});
+        for (PflashCycleBench.Figure f : PflashCycleBench.run(CYCLE_SECONDS)) {
+            rows.add(new String[] {f.name(), String.format(Locale.ROOT, "%.1f", f.cyclesPerSecond() / 1e6),
+                FirmwareBench.yes(f.cyclesPerSecond() >= PflashCycleBench.TARGET_CYCLES_PER_SECOND)});
+        }
+        out.print(table(rows));
     }
 
     /** One image kind, ours against QEMU. */
@@ -274,6 +376,11 @@ public final class BoardBench {
             String.format(Locale.ROOT, "%.0f ms", ot), String.format(Locale.ROOT, "%.0f ms", qt),
             String.format(Locale.ROOT, "%.2f", ot / qt)});
         out.print(table(rows));
+        if (kind == ImageKind.RAW_SPARSE || qemuPayloadMillis == 0) {
+            qemuPayloadMillis = qt;
+        }
+        out.printf(Locale.ROOT, "  target: launch to exit <= %.1fx QEMU: %s (%.2fx)%n", TIME_TARGET,
+                FirmwareBench.yes(ot / qt <= TIME_TARGET), ot / qt);
         out.printf(Locale.ROOT, "  same console and exit code: %s; QEMU flash mappings found: %d (%d samples)%n",
                 sameConsole ? "yes" : "NO", q.mappingsFound(), q.samples());
         return sameConsole && q.mappingsFound() == 2;

@@ -27,8 +27,8 @@ import java.util.Locale;
  * in {@code /proc/PID/smaps} as the mappings of exactly 64 MiB (QEMU's banks; our {@code HostMemory} maps each bank's
  * bytes as one 64 MiB mapping between guard pages), and how many were found (2 expected).</li>
  * </ul>
- * and whether the issue's targets hold: time within 1.5 times QEMU's, flash resident at most 1/32 of QEMU's 128 MiB,
- * process RSS below QEMU's. AAVMF boots with a variable store already built: the first boot, on our board, builds it
+ * and whether the issues' targets hold: time and CPU time to the prompt at most QEMU's (issue 17: "no slower than
+ * qemu-system-aarch64", {@code <= 1.0x}), flash resident at most 1/32 of QEMU's 128 MiB, process RSS below QEMU's. AAVMF boots with a variable store already built: the first boot, on our board, builds it
  * in a zero image, and every later boot gets a sparse copy of that image.
  */
 final class FirmwareBench {
@@ -37,10 +37,13 @@ final class FirmwareBench {
     static final long BANK_SIZE = ImageKind.BANK_SIZE;
     /** The target for flash resident bytes: 1/32 of QEMU's two banks. */
     static final long FLASH_TARGET = 2 * BANK_SIZE / 32;
-    /** The target for time: within this factor of QEMU's. */
-    static final double TIME_TARGET = 1.5;
-    /** Per awaited console text; a loaded 2-core machine boots AAVMF in 3 to 10 s. */
-    private static final long STEP_TIMEOUT_SECS = 90;
+    /** The target for time and CPU time (issue 17): at most this factor of QEMU's. */
+    static final double TIME_TARGET = 1.0;
+    /**
+     * Per awaited console text; a loaded 2-core machine boots AAVMF in 3 to 20 s, and with two busy loops beside it
+     * (and other builds) our Linux boot passed 90 s.
+     */
+    private static final long STEP_TIMEOUT_SECS = 300;
     private static final long EXIT_TIMEOUT_SECS = 10;
     /** Where the firmware volume header's signature {@code _FVH} sits in a built variable store. */
     private static final int FVH_SIGNATURE_OFFSET = 40;
@@ -108,15 +111,17 @@ final class FirmwareBench {
         rows.add(millisRow("CPU time to the prompt", o.cpuMillis(), q.cpuMillis()));
         out.print(BoardBench.table(rows));
         double ratio = o.millis() / q.millis();
-        out.printf(Locale.ROOT, "  targets: time <= %.1fx QEMU: %s (%.2fx); flash resident <= %s (1/32 of 128 MiB):"
-                        + " %s; process RSS below QEMU's: %s%n", TIME_TARGET, yes(ratio <= TIME_TARGET), ratio,
+        double cpuRatio = (double) o.cpuMillis() / q.cpuMillis();
+        out.printf(Locale.ROOT, "  targets: time <= %.1fx QEMU: %s (%.2fx); CPU time <= %.1fx QEMU: %s (%.2fx);"
+                        + " flash resident <= %s (1/32 of 128 MiB): %s; process RSS below QEMU's: %s%n",
+                TIME_TARGET, yes(ratio <= TIME_TARGET), ratio, TIME_TARGET, yes(cpuRatio <= TIME_TARGET), cpuRatio,
                 Sizes.human(FLASH_TARGET), yes(o.flashResident() <= FLASH_TARGET), yes(o.vmRss() < q.vmRss()));
         out.printf(Locale.ROOT, "  64 MiB flash mappings found: ours %d, QEMU %d%n", o.flashMappings(),
                 q.flashMappings());
         return o.flashMappings() == 2 && q.flashMappings() == 2;
     }
 
-    private static String yes(boolean b) {
+    static String yes(boolean b) {
         return b ? "yes" : "NO";
     }
 

@@ -73,6 +73,14 @@ class BoardBenchTest {
         assertEquals(List.of(ImageKind.RAW_FULL, ImageKind.QCOW2), o.kinds());
         assertEquals(List.of("-Xmx64m", "-Xss4m"), o.javaOptions());
         assertTrue(o.sweep() && !o.compare());
+        assertEquals(List.of(0, 2), o.loads());
+        assertEquals(100, o.boards());
+        BoardBench.Options loaded = BoardBench.parse(List.of("--load", "2", "--boards", "0"));
+        assertEquals(List.of(2), loaded.loads());
+        assertEquals(0, loaded.boards());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> BoardBench.parse(List.of("--load", "0,x")));
+        assertEquals("--load 0,x: 'x', expected a number from 0 to 16", bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BoardBench.parse(List.of("--rounds", "0")));
         assertThrows(IllegalArgumentException.class, () -> BoardBench.parse(List.of("--kinds", "vmdk")));
         assertThrows(IllegalArgumentException.class, () -> BoardBench.parse(List.of("--frob")));
@@ -106,7 +114,8 @@ class BoardBenchTest {
     void oneUBootRoundAgainstQemu() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = BoardBench.run(List.of("--rounds", "1", "--no-payload", "--firmware", "uboot", "--java-options",
+        int rc = BoardBench.run(List.of("--rounds", "1", "--no-payload", "--firmware", "uboot", "--load", "0",
+                "--boards", "0", "--java-options",
                 "-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m", "--dir", tmp.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
@@ -124,7 +133,32 @@ class BoardBenchTest {
         assertTrue(flash.find(), text);
         assertTrue(Double.parseDouble(flash.group(3)) >= 64, text);
         assertTrue(flash.group(2).equals("KiB") || Double.parseDouble(flash.group(1)) < 4, text);
-        assertTrue(text.contains("targets: time <= 1.5x QEMU: "), text);
+        assertTrue(text.contains("targets: time <= 1.0x QEMU: "), text);
+        assertTrue(text.contains("CPU time <= 1.0x QEMU: "), text);
+        assertTrue(text.contains("=== condition: quiet (no busy loops added) ==="), text);
+    }
+
+    @Test
+    void busyLoopsRunUntilClosed() throws Exception {
+        List<ProcessHandle> loops;
+        try (BusyLoad load = BusyLoad.start(2)) {
+            assertEquals(2, load.count());
+            assertEquals("with 2 busy-loop processes beside it", load.label());
+            loops = ProcessHandle.current().children().filter(p -> p.info().command().orElse("").endsWith("sh"))
+                    .toList();
+            assertEquals(2, loops.size(), loops.toString());
+            Thread.sleep(300);
+            for (ProcessHandle p : loops) {
+                assertTrue(p.isAlive());
+                assertTrue(p.info().totalCpuDuration().orElseThrow().toMillis() > 0, "spins");
+            }
+        }
+        for (ProcessHandle p : loops) {
+            assertTrue(!p.isAlive(), "killed at close");
+        }
+        try (BusyLoad none = BusyLoad.start(0)) {
+            assertEquals("quiet (no busy loops added)", none.label());
+        }
     }
 
     /** One round on sparse raw images, ours against QEMU 7.2: both print the same console; the table is printed. */
@@ -132,7 +166,8 @@ class BoardBenchTest {
     void oneRoundAgainstQemu() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = BoardBench.run(List.of("--rounds", "1", "--kinds", "raw-sparse", "--no-firmware", "--java-options",
+        int rc = BoardBench.run(List.of("--rounds", "1", "--kinds", "raw-sparse", "--no-firmware", "--load", "0",
+                "--boards", "3", "--java-options",
                 "-XX:+UseSerialGC -Xss4m", "--dir", tmp.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
@@ -140,5 +175,14 @@ class BoardBenchTest {
         assertEquals(0, rc, text + err);
         assertTrue(text.contains("same console and exit code: yes; QEMU flash mappings found: 2"), text);
         assertTrue(text.contains("flash resident, both banks"), text);
+        assertTrue(text.contains("target: launch to exit <= 1.0x QEMU: "), text);
+        assertTrue(text.contains("=== condition: quiet (no busy loops added) ==="), text);
+        assertTrue(Pattern.compile("erase \\+ program \\+ verify +\\d+ ms +\\d+ ms +[0-9.]+ +[0-9.]+").matcher(text).find(),
+                text);
+        assertTrue(text.contains("in-process: 3 boards"), text);
+        assertTrue(text.contains("target: median per board <= 50 ms: "), text);
+        for (String scenario : List.of("array reads", "word program", "buffered program")) {
+            assertTrue(Pattern.compile(scenario + ".* [0-9.]+ +(yes|NO)").matcher(text).find(), scenario + "\n" + text);
+        }
     }
 }

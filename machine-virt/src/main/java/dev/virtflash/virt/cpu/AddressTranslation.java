@@ -63,6 +63,8 @@ final class AddressTranslation {
     private final UnicornEngine engine;
     private final List<RomDeviceMapping> roms;
     private final List<AddressSpace.Mapping> mapped;
+    /** The index in {@link #mapped} of the last region {@link #memoryAt} found. */
+    private int lastMapping;
     private final RomDeviceMapping.Faults faults;
     private final PageTableWalker walker;
     /** Unicorn's page size (1 KiB on AArch64 in 2.1.1): the granularity of TLB fills. */
@@ -258,14 +260,32 @@ final class AddressTranslation {
 
     /** The RAM or ROM device memory holding {@code [physical, physical + length)}, as a mapping, or null. */
     private AddressSpace.Mapping memoryAt(long physical, int length) {
-        for (AddressSpace.Mapping m : mapped) {
+        // A walk reads up to four descriptors, nearly always from one RAM region: try the last hit first (an index,
+        // checked again, so a change of the live list costs a scan, never a wrong answer).
+        int n = mapped.size();
+        int hint = lastMapping;
+        if (hint < n) {
+            AddressSpace.Mapping m = mapped.get(hint);
             long offset = physical - m.base().value();
-            if (Long.compareUnsigned(offset, m.region().size()) < 0) {
-                boolean memory = m.region() instanceof RamRegion || m.region() instanceof RomDeviceRegion;
-                return memory && offset <= m.region().size() - length ? m : null;
+            long size = m.region().size();
+            if (Long.compareUnsigned(offset, size) < 0) {
+                return isMemory(m) && offset <= size - length ? m : null;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            AddressSpace.Mapping m = mapped.get(i);
+            long offset = physical - m.base().value();
+            long size = m.region().size();
+            if (Long.compareUnsigned(offset, size) < 0) {
+                lastMapping = i;
+                return isMemory(m) && offset <= size - length ? m : null;
             }
         }
         return null;
+    }
+
+    private static boolean isMemory(AddressSpace.Mapping m) {
+        return m.region() instanceof RamRegion || m.region() instanceof RomDeviceRegion;
     }
 
     /** A page-table descriptor (little-endian) from RAM, or from a ROM device as the guest would read it. */

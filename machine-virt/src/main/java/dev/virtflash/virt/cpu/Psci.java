@@ -39,7 +39,9 @@ final class Psci {
      */
     static CpuExit call(UnicornEngine engine, long callPc) {
         long function = engine.x(0);
-        LOG.debug("PSCI call 0x{} at pc 0x{}", Long.toHexString(function), Long.toHexString(callPc));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("PSCI call 0x{} at pc 0x{}", Long.toHexString(function), Long.toHexString(callPc));
+        }
         if (function == PSCI_VERSION) {
             engine.x(0, VERSION_1_1);
         } else if (function == PSCI_FEATURES) {

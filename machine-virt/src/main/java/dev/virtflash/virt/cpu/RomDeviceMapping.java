@@ -209,8 +209,10 @@ final class RomDeviceMapping {
         }
         engine.flushTlb();
         switches++;
-        LOG.debug("{} at 0x{} switched to {} mode", region.name(), Long.toHexString(base),
-                command ? "command" : "array");
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} at 0x{} switched to {} mode", region.name(), Long.toHexString(base),
+                    command ? "command" : "array");
+        }
     }
 
     /** A guest store reported by the write-protect hook, at {@code physical} in one of the views. */
@@ -231,8 +233,10 @@ final class RomDeviceMapping {
             echoNext = physical;
             echoRemaining = size;
         }
-        LOG.trace("{} write +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
-                Long.toHexString(masked));
+        if (LOG.isTraceEnabled()) { // every bus cycle in a command mode comes here: no strings unless logged
+            LOG.trace("{} write +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
+                    Long.toHexString(masked));
+        }
         region.write(offset, size, masked);
     }
 
@@ -243,8 +247,10 @@ final class RomDeviceMapping {
                 return 0;
             }
             long v = region.read(offset, size);
-            LOG.trace("{} read +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
-                    Long.toHexString(v));
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("{} read +0x{}/{} = 0x{}", region.name(), Long.toHexString(offset), size,
+                        Long.toHexString(v));
+            }
             return v;
         } catch (Throwable t) {
             faults.hostError(region.name() + " read at offset 0x" + Long.toHexString(offset) + " failed: " + t, t);

@@ -55,8 +55,10 @@ final class Semihosting {
     CpuExit call(UnicornEngine engine, long pc, GuestReads reads) {
         int op = (int) engine.x(0);
         long param = engine.x(1);
-        LOG.debug("semihosting call 0x{} with parameter 0x{} at pc 0x{}", Integer.toHexString(op),
-                Long.toHexString(param), Long.toHexString(pc));
+        if (LOG.isDebugEnabled()) { // SYS_WRITEC is one call per character
+            LOG.debug("semihosting call 0x{} with parameter 0x{} at pc 0x{}", Integer.toHexString(op),
+                    Long.toHexString(param), Long.toHexString(pc));
+        }
         CpuExit result;
         switch (op) {
             case SYS_WRITEC: {

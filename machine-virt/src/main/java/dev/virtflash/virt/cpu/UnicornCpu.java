@@ -105,6 +105,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.semihosting = new Semihosting(Objects.requireNonNull(console, "console"));
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
+        PreciseStopper createdStopper = null;
         try {
             this.exits = new PendingExit(engine);
             if (wiring != null) {
@@ -114,7 +115,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                 this.timer = null;
                 this.alarm = null;
             }
-            this.stopper = new PreciseStopper(engine);
+            createdStopper = new PreciseStopper(engine);
+            this.stopper = createdStopper;
             this.control = new RunControl(stopper);
             this.faults = new RomDeviceMapping.Faults() {
                 @Override
@@ -147,6 +149,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     (initialPstate >>> 2) & 3, memory.pageSize());
         } catch (RuntimeException | Error e) {
             engine.close();
+            if (createdStopper != null) {
+                createdStopper.close();
+            }
             throw e;
         }
     }
@@ -469,6 +474,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             alarm.close();
         }
         engine.close();
+        stopper.close(); // after the engine: its translated code calls the stopper's stub
     }
 
     @Override
