@@ -101,6 +101,7 @@ final class PreciseStopper implements AutoCloseable {
             hookB = null;
             hookC = null;
             engine.flushTranslations();
+            engine.giveBackZeroedBuffer(); // the flush zeroed the whole buffer again, and nothing has run yet
             return;
         }
         stubPages = null;
