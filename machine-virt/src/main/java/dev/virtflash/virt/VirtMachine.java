@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import dev.virtflash.hw.block.BlockBackend;
+import dev.virtflash.hw.block.RomBlob;
 import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.hw.pflash.PflashCfi01;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +57,8 @@ public final class VirtMachine implements AutoCloseable {
     private final byte[] deviceTree;
     /** The blob's full length, {@code totalsize}: what the guest sees at the tree's address. */
     private final int deviceTreeSize;
-    private final byte[] bios;
+    /** Loads the {@code -bios} blob into bank 0 (at build and on every reset), or null. */
+    private final Consumer<PflashCfi01> bios;
     /** A {@code -kernel} boot and where its parts are, or null (firmware boot). */
     private final KernelBoot kernel;
     private final KernelBoot.Layout layout;
@@ -68,7 +71,7 @@ public final class VirtMachine implements AutoCloseable {
     private volatile boolean stopRequested;
 
     private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
-                        Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, byte[] bios,
+                        Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, Consumer<PflashCfi01> bios,
                         KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot, AddressSpace space,
                         UnicornCpu cpu) {
         this.owned = owned;
@@ -146,7 +149,7 @@ public final class VirtMachine implements AutoCloseable {
             bank.reset();
         }
         if (bios != null) {
-            flash[0].loadBlob(bios);
+            bios.accept(flash[0]);
         }
         loadRam(ram, deviceTree, deviceTreeSize, kernel, layout);
         if (kernel != null) {
@@ -266,6 +269,7 @@ public final class VirtMachine implements AutoCloseable {
         private final boolean[] imageReadOnly = new boolean[2];
         private FlashSemantics flashSemantics = FlashSemantics.REAL_NOR;
         private byte[] bios;
+        private Path biosFile;
         private KernelBoot kernel;
         private boolean noReboot;
         private ConsoleSink console = b -> { };
@@ -309,6 +313,19 @@ public final class VirtMachine implements AutoCloseable {
         /** QEMU's {@code -bios}: a blob copied into bank 0 (which then has no image) at build and on every reset. */
         public Builder bios(byte[] blob) {
             this.bios = blob.clone();
+            this.biosFile = null;
+            return this;
+        }
+
+        /**
+         * QEMU's {@code -bios FILE}, loaded into bank 0 (which then has no image) at build and on every reset without
+         * copying it: the file's data pages are shared from the page cache with every board that boots it, until the
+         * guest writes one ({@link RomBlob}). {@link #build()} refuses a file larger than the bank with a one-line
+         * error naming it.
+         */
+        public Builder bios(Path file) {
+            this.biosFile = Objects.requireNonNull(file, "file");
+            this.bios = null;
             return this;
         }
 
@@ -373,7 +390,7 @@ public final class VirtMachine implements AutoCloseable {
          * @throws IOException for an image that cannot be used (one-line message naming the file)
          */
         public VirtMachine build() throws IOException {
-            if (bios != null && imageFiles[0] != null) {
+            if ((bios != null || biosFile != null) && imageFiles[0] != null) {
                 throw new IllegalArgumentException("-bios cannot be used together with a pflash unit 0 image "
                         + imageFiles[0]);
             }
@@ -385,8 +402,16 @@ public final class VirtMachine implements AutoCloseable {
                 for (VirtMemoryMap row : VirtMemoryMap.placedEntries()) {
                     map.map(row.base(), row.device().create(row, a));
                 }
-                if (bios != null) {
-                    a.banks[0].loadBlob(bios);
+                Consumer<PflashCfi01> biosLoader = null;
+                if (biosFile != null) {
+                    RomBlob rom = owned.push(RomBlob.open(biosFile, a.banks[0].geometry().size()));
+                    biosLoader = bank -> bank.loadBlob(rom);
+                } else if (bios != null) {
+                    byte[] blob = bios;
+                    biosLoader = bank -> bank.loadBlob(blob);
+                }
+                if (biosLoader != null) {
+                    biosLoader.accept(a.banks[0]);
                 }
                 VirtDeviceTree.Builder dt = VirtDeviceTree.builder().ramSize(ramSize).psci(true);
                 if (random != null) {
@@ -412,7 +437,7 @@ public final class VirtMachine implements AutoCloseable {
                 if (kernel != null) {
                     startKernel(cpu, layout);
                 }
-                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, bios, kernel,
+                return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, biosLoader, kernel,
                         layout, noReboot, space, cpu);
             } catch (IOException | RuntimeException e) {
                 owned.closeAfter(e);

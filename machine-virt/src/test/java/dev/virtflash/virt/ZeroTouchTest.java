@@ -1,6 +1,7 @@
 package dev.virtflash.virt;
 
 import static dev.virtflash.hw.block.ImageFixtures.nonZeroPages;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,11 +9,15 @@ import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.virt.devices.ConsoleSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,13 +73,7 @@ class ZeroTouchTest {
 
     @Test
     void theBiosCopyAndEveryResetTouchOnlyTheBlobsNonZeroPages() throws Exception {
-        byte[] blob = new byte[3 * (int) MiB + 100];
-        byte[] payload = PayloadCatalog.firmware().load("default").orElseThrow();
-        System.arraycopy(payload, 0, blob, 0, payload.length);
-        for (int i = 0; i < 10_000; i++) {
-            blob[(int) MiB + 5000 + i] = (byte) (i | 1);  // 3 pages of data at 1 MiB + 5000
-        }
-        blob[blob.length - 1] = 7;                          // a short last page
+        byte[] blob = biosBlob();
         long pages = nonZeroPages(blob);
         try (VirtMachine m = VirtMachine.builder().bios(blob).console(b -> { }, ConsoleSource.none()).build()) {
             HostMemory flash0 = m.flash(0).region().memory();
@@ -89,5 +88,53 @@ class ZeroTouchTest {
             m.reset();
             assertEquals(pages * 4096, Residency.presentBytes(flash0), "a second reset too");
         }
+    }
+
+    /**
+     * The same blob from a file ({@code -bios FILE}): its pages are the file's, mapped copy-on-write and shared by two
+     * boards; each board owns only the copied short last page, and the page a guest programs until the next reset.
+     */
+    @Test
+    void aBiosFileIsMappedNotCopiedAndEveryResetBringsItBack(@TempDir Path dir) throws Exception {
+        byte[] blob = biosBlob();
+        Path file = dir.resolve("bios.bin");
+        Files.write(file, blob);
+        long pages = nonZeroPages(blob);
+        try (VirtMachine a = VirtMachine.builder().bios(file).console(b -> { }, ConsoleSource.none()).build();
+             VirtMachine b = VirtMachine.builder().bios(file).console(x -> { }, ConsoleSource.none()).build()) {
+            for (VirtMachine m : List.of(a, b)) {
+                HostMemory flash0 = m.flash(0).region().memory();
+                assertEquals(pages * 4096, flash0.dataBytes());
+                assertEquals(pages * 4096, Residency.presentBytes(flash0), "only the blob's data pages are mapped");
+                assertEquals(4096, Residency.anonymousBytes(flash0), "a board owns only the copied short last page");
+                assertEquals(file, m.flash(0).sharedImage());
+                assertTrue(m.flash(0).fileMapped());
+            }
+            HostMemory flash0 = a.flash(0).region().memory();
+            flash0.store(MiB + 5000, 4, 0);                 // a guest's program over the blob
+            flash0.store(2 * MiB, 4, 0x1234_5678);         // and beside it
+            assertEquals(3 * 4096, Residency.anonymousBytes(flash0), "the two programmed pages are a's own");
+            assertEquals(blob[(int) MiB + 5000], (byte) b.flash(0).region().memory().load(MiB + 5000, 1), "b's blob");
+            a.reset();
+            assertEquals(pages * 4096, flash0.dataBytes(), "the reset gave the programmed page back");
+            assertEquals(pages * 4096, Residency.presentBytes(flash0), "and touched nothing else");
+            assertEquals(4096, Residency.anonymousBytes(flash0), "the programmed copy is gone");
+            byte[] back = new byte[blob.length];
+            flash0.read(0, back, 0, back.length);
+            assertArrayEquals(blob, back, "bank 0 holds the file again");
+            assertArrayEquals(blob, Files.readAllBytes(file), "the file never changes");
+        }
+    }
+
+    /** The default payload, 3 pages of data at 1 MiB + 5000, and a short last page; zeros elsewhere. */
+    private static byte[] biosBlob() throws IOException {
+        byte[] blob = new byte[3 * (int) MiB + 100];
+        byte[] payload = PayloadCatalog.firmware().load("default").orElseThrow();
+        System.arraycopy(payload, 0, blob, 0, payload.length);
+        for (int i = 0; i < 10_000; i++) {
+            blob[(int) MiB + 5000 + i] = (byte) (i | 1);
+        }
+        blob[blob.length - 1] = 7;
+        return blob;
     }
 }

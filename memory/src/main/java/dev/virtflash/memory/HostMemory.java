@@ -30,7 +30,9 @@ import java.util.Objects;
  * in place of some of the anonymous pages, mapped read-only and private straight from the page cache: every board
  * and every process that maps the same file shares one copy of each page, and none of it is anonymous memory the
  * process owns. {@link #seal()} then makes the whole memory read-only (the holes too: they stay untouched), and every
- * mutator throws {@link IllegalStateException} instead of faulting on a read-only page.
+ * mutator throws {@link IllegalStateException} instead of faulting on a read-only page. {@link #mapFileCopyOnWrite}
+ * maps a blob that a guest may change ({@code -bios}) the same way: a page written through this class becomes a
+ * private copy of that page alone.
  *
  * <p>Every access is bounds-checked; values are little-endian. The raw {@link #address()} exists for the CPU binding
  * only. Any use after {@link #close()} throws {@link IllegalStateException}; closing twice is harmless. Accesses are
@@ -56,6 +58,8 @@ public final class HostMemory implements AutoCloseable {
     private final Pointer pointer;
     /** The pages written through this class, or null when the CPU writes the memory directly. */
     private final PageBitmap written;
+    /** Whether a file was ever mapped here: {@link #discard} must then replace pages, not drop them. */
+    private boolean fileMapped;
     /** Set by {@link #seal()}: the whole memory is read-only, every mutator throws. */
     private volatile boolean sealed;
     private volatile boolean closed;
@@ -161,6 +165,22 @@ public final class HostMemory implements AutoCloseable {
      * @throws IllegalStateException if the kernel refuses the mapping, or the memory is sealed or untracked
      */
     public void mapFile(long offset, long length, int fd) {
+        mapFilePages(offset, length, fd, false);
+    }
+
+    /**
+     * As {@link #mapFile}, but the pages stay writable through this class: until something writes one, it is the
+     * page-cache page, shared with every other mapping of the file; the first write gives this memory a private copy
+     * of that page alone (the kernel's copy-on-write), and the file never changes. For a blob that many boards load
+     * and a guest may change ({@code -bios}): mapping the file again over the same range brings its pages back.
+     *
+     * @throws IllegalStateException if the kernel refuses the mapping, or the memory is sealed or untracked
+     */
+    public void mapFileCopyOnWrite(long offset, long length, int fd) {
+        mapFilePages(offset, length, fd, true);
+    }
+
+    private void mapFilePages(long offset, long length, int fd, boolean writable) {
         check(offset, length);
         checkWritable();
         checkTracked("mapFile");
@@ -170,12 +190,17 @@ public final class HostMemory implements AutoCloseable {
             return;
         }
         try {
+            // Populated read-only first: MAP_POPULATE on a writable private mapping would copy every page.
             Libc.mmap(address + first, end - first, Libc.PROT_READ,
                     Libc.MAP_PRIVATE | Libc.MAP_FIXED | Libc.MAP_POPULATE, fd, first);
+            if (writable) {
+                Libc.mprotect(address + first, end - first, Libc.PROT_READ | Libc.PROT_WRITE);
+            }
         } catch (LastErrorException e) {
             throw new IllegalStateException("host memory '" + name + "': cannot map " + (end - first)
                     + " bytes of a file at offset " + first + ": errno " + e.getErrorCode());
         }
+        fileMapped = true;
         markWritten(first, end - first);
     }
 
@@ -467,7 +492,14 @@ public final class HostMemory implements AutoCloseable {
             written.clear(firstPage / PAGE, endPage / PAGE);
         }
         try {
-            Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_DONTNEED);
+            if (fileMapped) {
+                // MADV_DONTNEED on a file's private pages would bring the file's bytes back, not zeros.
+                Libc.mmap(address + firstPage, endPage - firstPage, Libc.PROT_READ | Libc.PROT_WRITE,
+                        Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
+                Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_NOHUGEPAGE);
+            } else {
+                Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_DONTNEED);
+            }
         } catch (LastErrorException e) {
             // Cannot happen for a range inside our own mapping; keep the contract (zeros) anyway.
             pointer.setMemory(firstPage, endPage - firstPage, (byte) 0);

@@ -28,6 +28,7 @@ public final class MachineSetup {
     private final boolean[] readOnly = new boolean[2];
     private String payload;
     private byte[] bios;
+    private Path biosFile;
     private KernelBoot kernel;
     private long ramSize = 128L << 20;
     private Duration awaitTimeout = Duration.ofSeconds(30);
@@ -44,14 +45,20 @@ public final class MachineSetup {
         this.started = started;
     }
 
-    /** QEMU's {@code -bios FILE}: firmware copied into bank 0 at start and at every reset, never saved. */
+    /**
+     * QEMU's {@code -bios FILE}: firmware loaded into bank 0 at start and at every reset, never saved. The file is not
+     * copied: its pages are shared from the page cache by every board that boots it, until a guest writes one.
+     */
     public MachineSetup bios(Path file) throws IOException {
-        return bios(Files.readAllBytes(file));
+        this.biosFile = Objects.requireNonNull(file, "file");
+        this.bios = null;
+        return this;
     }
 
-    /** {@code -bios} from bytes. */
+    /** {@code -bios} from bytes (copied into each board). */
     public MachineSetup bios(byte[] firmware) {
         this.bios = firmware.clone();
+        this.biosFile = null;
         return this;
     }
 
@@ -167,12 +174,12 @@ public final class MachineSetup {
      * @throws IOException for an image or payload that cannot be made or opened (a one-line message naming it)
      */
     public TestMachine start() throws IOException {
-        if (payload != null && (bios != null || imageFiles[0] != null || templates[0] != null)) {
+        if (payload != null && (bios != null || biosFile != null || imageFiles[0] != null || templates[0] != null)) {
             throw new IllegalArgumentException("a payload goes into bank 0: it cannot be combined with -bios or a "
                     + "bank 0 image");
         }
         Path[] files = imageFiles.clone();
-        String id = name != null ? name : payload != null ? payload : bios != null ? "bios" : "machine";
+        String id = name != null ? name : payload != null ? payload : bios != null || biosFile != null ? "bios" : "machine";
         String fileId = id.replaceAll("[^A-Za-z0-9._-]", "_");
         if (payload != null) {
             byte[] bytes = PayloadCatalog.firmware().load(payload).orElseThrow(() -> new IOException("payload '"
@@ -191,6 +198,8 @@ public final class MachineSetup {
                 .flashSemantics(flashSemantics);
         if (bios != null) {
             b.bios(bios);
+        } else if (biosFile != null) {
+            b.bios(biosFile);
         }
         if (kernel != null) {
             b.kernel(kernel);

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Samples a running process's memory from {@code /proc/PID} on a thread of its own until closed: the largest
  * {@code VmRSS} seen, the last {@code VmHWM} (the kernel's peak), and - if asked - the largest sum of {@code Rss} over
- * the mappings of one exact size (QEMU's two 64 MiB flash banks are the only mappings of 67108864 bytes in its
- * {@code smaps}). A process that has exited just stops the sampling.
+ * the banks of one size ({@link #banks}: QEMU's two 64 MiB flash banks are the only mappings of 67108864 bytes in its
+ * {@code smaps}; ours are one mapping, or several between two guard pages). A process that has exited just stops the sampling.
  */
 final class ProcessProbe implements AutoCloseable {
 
@@ -113,16 +113,9 @@ final class ProcessProbe implements AutoCloseable {
             } catch (IOException e) {
                 return false;
             }
-            mapped = 0;
-            long size = -1;
-            for (String line : smaps) {
-                if (line.startsWith("Size:")) {
-                    size = kib(line);
-                } else if (line.startsWith("Rss:") && size == mappingSize) {
-                    mapped += kib(line);
-                    found++;
-                }
-            }
+            long[] banks = banks(smaps, mappingSize);
+            mapped = banks[0];
+            found = (int) banks[1];
         }
         synchronized (this) {
             samples++;
@@ -174,6 +167,70 @@ final class ProcessProbe implements AutoCloseable {
         // utime field 14 and stime field 15.
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
         return (Long.parseLong(f[UTIME_FIELD - 3]) + Long.parseLong(f[STIME_FIELD - 3])) * MILLIS_PER_TICK;
+    }
+
+    /**
+     * The banks of {@code size} bytes in an {@code smaps} text: {@code {sum of their Rss in bytes, how many}}. A bank
+     * is a mapping of exactly that size (QEMU's, and ours when the bank is one mapping), or several address-contiguous
+     * mappings that add up to it between two inaccessible ({@code ---p}) guard mappings: ours, when files are mapped
+     * into a bank (a read-only raw image, a {@code -bios} file) and split it.
+     */
+    static long[] banks(List<String> smaps, long size) {
+        long rss = 0;
+        int found = 0;
+        long groupStart = -1; // the start of the mappings after a guard, -1 when not after one
+        long groupEnd = -1;
+        long groupRss = 0;
+        int groupCount = 0;
+        long vmaRssTarget = -1; // the Rss of the current mapping goes to: 0 none, 1 a whole bank, 2 the group
+        for (String line : smaps) {
+            int dash = line.indexOf('-');
+            int space = line.indexOf(' ');
+            if (dash > 0 && space > dash && isHeader(line, dash)) {
+                long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+                long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
+                boolean guard = line.startsWith("---p", space + 1);
+                if (guard) {
+                    if (groupCount > 1 && groupEnd == start && groupEnd - groupStart == size) {
+                        rss += groupRss;
+                        found++;
+                    }
+                    groupStart = end;
+                    groupEnd = end;
+                    groupRss = 0;
+                    groupCount = 0;
+                    vmaRssTarget = 0;
+                } else if (end - start == size) {
+                    vmaRssTarget = 1;
+                    found++;
+                    groupStart = -1;
+                } else if (groupStart >= 0 && start == groupEnd) {
+                    groupEnd = end;
+                    groupCount++;
+                    vmaRssTarget = 2;
+                } else {
+                    groupStart = -1;
+                    vmaRssTarget = 0;
+                }
+            } else if (line.startsWith("Rss:")) {
+                if (vmaRssTarget == 1) {
+                    rss += kib(line);
+                } else if (vmaRssTarget == 2) {
+                    groupRss += kib(line);
+                }
+            }
+        }
+        return new long[] {rss, found};
+    }
+
+    /** Whether an smaps line is a mapping's header ({@code start-end perms ...}), not a {@code Field: value} line. */
+    private static boolean isHeader(String line, int dash) {
+        for (int i = 0; i < dash; i++) {
+            if (Character.digit(line.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A {@code Name:   123 kB} field of {@code status} in bytes, or -1 if absent. */

@@ -67,7 +67,7 @@ public final class MachineRunner implements Main.MachineLauncher {
         NewImages fresh = null;
         if (firmware instanceof FirmwareSource.Bios) {
             Path file = ((FirmwareSource.Bios) firmware).file();
-            builder.bios(readBios(file));
+            builder.bios(file);
         } else if (firmware instanceof FirmwareSource.Payload) {
             fresh = payloadImages(((FirmwareSource.Payload) firmware).name(), drives);
             drives = fresh.drives();
@@ -190,26 +190,13 @@ public final class MachineRunner implements Main.MachineLauncher {
             HostMemory memory = bank.region().memory();
             BlockBackend image = machine.image(unit);
             Path shared = bank.sharedImage();
+            // a leased bank's memory is the image's, whoever mapped it; a -bios bank owns the pages its guest wrote
+            long owned = bank.leased() ? 0 : anonymous[unit];
             banks.add(new RssReport.Bank(bank.name(), memory.size(), image == null ? null : image.path(),
                     image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit],
-                    memory.dataBytes(), present[unit], shared == null ? anonymous[unit] : 0,
-                    shared == null ? 0 : resident[unit], shared));
+                    memory.dataBytes(), present[unit], owned, resident[unit] - owned, shared));
         }
         return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
-    }
-
-    private static byte[] readBios(Path file) throws IOException {
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new IOException("-bios " + file + ": cannot read the file (" + e + ")", e);
-        }
-        if (size > PflashCfi01.VIRT_BANK_SIZE) {
-            throw new IOException("-bios " + file + ": " + size + " bytes, expected at most "
-                    + PflashCfi01.VIRT_BANK_SIZE + " (the size of flash bank 0)");
-        }
-        return Files.readAllBytes(file);
     }
 
     /** The images made for a payload run: the folder, and the drives (the given unit 1 drive, if any, kept). */

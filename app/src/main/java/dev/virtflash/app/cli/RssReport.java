@@ -87,7 +87,8 @@ public record RssReport(List<Bank> banks, Process process) {
         for (Bank b : banks) {
             rows.add(new String[] {b.name, Sizes.human(b.virtualSize), Sizes.human(b.allocatedBytes),
                 Sizes.human(b.nonZeroBytes), Sizes.human(b.residentBytes), Sizes.human(b.ownedBytes),
-                Sizes.human(b.sharedBytes), b.image == null ? "(no image)" : b.image.toString()});
+                Sizes.human(b.sharedBytes), b.image != null ? b.image.toString()
+                    : b.sharedFile != null ? "-bios " + b.sharedFile : "(no image)"});
             size += b.virtualSize;
             allocated += b.allocatedBytes;
             nonZero += b.nonZeroBytes;

@@ -1,5 +1,6 @@
 package dev.virtflash.hw.pflash;
 
+import dev.virtflash.hw.block.RomBlob;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
 import dev.virtflash.memory.WarnLimiter;
@@ -132,6 +133,14 @@ final class FlashStore {
         }
         if (blob.length > 0) {
             listener.changed(0, blob.length);
+        }
+    }
+
+    /** Loads a ROM blob file at offset 0 as {@link RomBlob#loadInto} does; not written back. */
+    void mapBlob(RomBlob blob) {
+        blob.loadInto(memory);
+        if (blob.size() > 0) {
+            listener.changed(0, blob.size());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.ImageFormatException;
 import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.block.NonZeroReader;
+import dev.virtflash.hw.block.RomBlob;
 import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.block.WriteBack;
 import dev.virtflash.memory.HostMemory;
@@ -83,6 +84,8 @@ public final class PflashCfi01 implements AutoCloseable {
     private final Geometry geometry;
     private final CfiQueryTable cfiTable;
     private final HostMemory storage;
+    /** The {@code -bios} file the bank reads, mapped copy-on-write (owned by the board), or null. */
+    private RomBlob rom;
     /** The lease on a read-only image's shared memory, or null when the bank owns {@link #storage}. */
     private final SharedImages.Lease shared;
     private final BlockBackend backend;
@@ -165,12 +168,23 @@ public final class PflashCfi01 implements AutoCloseable {
      * {@link SharedImages}), or {@code null} when the bank owns its memory.
      */
     public Path sharedImage() {
-        return shared == null ? null : shared.file();
+        return shared != null ? shared.file() : rom != null ? rom.file() : null;
     }
 
-    /** Whether the bank's data pages are the image file's own page-cache pages (a read-only raw image). */
+    /**
+     * Whether the bank's memory is a read-only image's, shared and owned by no board ({@link SharedImages}), rather
+     * than its own (which may still share a {@code -bios} file's pages until the guest writes them).
+     */
+    public boolean leased() {
+        return shared != null;
+    }
+
+    /**
+     * Whether the bank's data pages are a file's own page-cache pages: a read-only raw image, or a {@code -bios} file
+     * (until the guest writes them).
+     */
     public boolean fileMapped() {
-        return shared != null && shared.fileMapped();
+        return shared != null ? shared.fileMapped() : rom != null;
     }
 
     /** Whether changes are written back to an image. */
@@ -243,6 +257,26 @@ public final class PflashCfi01 implements AutoCloseable {
                     + "' of " + geometry.size() + " bytes");
         }
         store.copyBlob(blob);
+        rom = null;
+    }
+
+    /**
+     * As {@link #loadBlob(byte[])} for a blob file, without copying it: its data pages are the file's page-cache pages,
+     * mapped copy-on-write ({@link RomBlob#loadInto}), shared with every board that loads the same file until the
+     * guest changes one. The bank reads the blob from then on (a system reset calls this again); it does not own it.
+     *
+     * @throws IllegalStateException if the bank has an image
+     * @throws IllegalArgumentException if the blob is larger than the bank
+     */
+    public void loadBlob(RomBlob blob) {
+        Objects.requireNonNull(blob, "blob");
+        checkOpen();
+        if (backend != null) {
+            throw new IllegalStateException("pflash '" + name + "' has the image " + backend.path()
+                    + "; a ROM blob can only be loaded into a bank without an image");
+        }
+        store.mapBlob(blob);
+        rom = blob;
     }
 
     /**
