@@ -27,6 +27,12 @@
 #define TEST_PAGE(n)    (TEST_VA + (n) * PAGE)
 #define HI_BANK1        0xFFFFFF8000000000ul
 
+/* a 2 MiB block at BLOCK_VA (L2_LO0 entry 400), mapped to BLOCK_A or BLOCK_B in RAM */
+#define BLOCK_VA        0x32000000ul
+#define BLOCK_A         0x41000000ul
+#define BLOCK_B         0x41200000ul
+#define BLOCK_LAST      0x1ffff8ul                   /* the block's last 8 bytes */
+
 /* descriptors */
 #define D_TABLE         3ul
 #define D_BLOCK         1ul
@@ -388,6 +394,23 @@ int main(void)
             check32("unmapped, TLBI VAE1: the load faults", (uint32_t)esr_data(0, 0, FSC_TRANSLATION_L3),
                     (uint32_t)t.esr);
         }
+    }
+
+    scenario("mmu-tlbi-block");
+    {
+        /* a TLBI by address drops the block that translates it, all of it: here, entries for its last page */
+        volatile uint64_t *l2lo0 = (volatile uint64_t *)L2_LO0;
+        *(volatile uint64_t *)(BLOCK_A + BLOCK_LAST) = 0x1111;
+        *(volatile uint64_t *)(BLOCK_B + BLOCK_LAST) = 0x2222;
+        volatile uint64_t *v = (volatile uint64_t *)(BLOCK_VA + BLOCK_LAST);
+        l2lo0[BLOCK_VA >> 21] = BLOCK_A | BLOCK_NORMAL | D_PXN | D_UXN;
+        barrier_tables();
+        check64("block mapped to the first 2 MiB: its last bytes", 0x1111, *v);
+        l2lo0[BLOCK_VA >> 21] = BLOCK_B | BLOCK_NORMAL | D_PXN | D_UXN;
+        tlbi_page(BLOCK_VA);
+        check64("block remapped, TLBI VAE1 of its first page: its last bytes", 0x2222, *v);
+        l2lo0[BLOCK_VA >> 21] = 0;
+        tlbi_page(BLOCK_VA);
     }
 
     return report_finish();

@@ -76,6 +76,8 @@ final class AddressTranslation {
     private boolean guestRunning;
     /** A fill outside the guest's execution left an identity entry in Unicorn's TLB: flush before the guest runs. */
     private boolean staleEntries;
+    /** The blocks whose translations filled TLB entries since the TLB was last dropped whole by this class. */
+    private final BlockEntries blocks = new BlockEntries();
 
     /**
      * @param roms   the CPU's ROM device mappings (a live list)
@@ -157,6 +159,9 @@ final class AddressTranslation {
                 return false;
             }
             Mapped m = (Mapped) t;
+            if (m.level() > 0 && m.level() < 3) {
+                blocks.add(vaddr, registers(), m.level());
+            }
             long physical = m.physical();
             RomDeviceMapping rom = rom(physical);
             if (rom == null) {
@@ -173,6 +178,33 @@ final class AddressTranslation {
             faults.hostError("TLB fill at 0x" + Long.toHexString(vaddr) + " failed: " + t, t);
             return false;
         }
+    }
+
+    /**
+     * A TLBI by address (VAE1, VALE1, VAAE1, VAALE1 and their IS forms) of {@code va}: drops the engine's entries for
+     * the guest page at {@code va} (4, 16 or 64 KiB, so 4 to 64 of the engine's 1 KiB pages, whatever ASID), or the
+     * whole TLB where one page cannot be enough: when an entry there may have come from a block descriptor since the
+     * last whole drop (the TLBI drops the block's entry, all of it, architecturally), or the engine cannot drop pages.
+     *
+     * @return whether the whole TLB was dropped
+     */
+    boolean invalidateGuestPage(long va) {
+        if (!engine.flushesTlbPages() || blocks.mayCover(va)) {
+            flushTlb();
+            return true;
+        }
+        long size = 1L << PageTableWalker.granuleBits(registers(), va);
+        long first = va & -size;
+        for (long page = first; page - first < size; page += pageSize) {
+            engine.flushTlbPage(page);
+        }
+        return false;
+    }
+
+    /** Drops the whole TLB, and with it what is known of block entries in it. */
+    void flushTlb() {
+        engine.flushTlb();
+        blocks.clear();
     }
 
     private static void entry(long result, long physical, int perms) {
@@ -196,7 +228,7 @@ final class AddressTranslation {
         abort = null;
         if (staleEntries) {
             staleEntries = false;
-            engine.flushTlb();
+            flushTlb();
         }
         guestRunning = true;
     }

@@ -199,6 +199,13 @@ final class PageTableWalker {
         return tg0 == 1 ? 16 : tg0 == 2 ? 14 : 12;
     }
 
+    /** The granule (log2 of the page size) that translates {@code va}: TG1 for the upper range, TG0 for the lower. */
+    static int granuleBits(Registers regs, long va) {
+        long tcr = regs.tcr();
+        return (va & (1L << 55)) != 0 ? tg1Bits((int) ((tcr >>> TCR_TG1_SHIFT) & 3))
+                : tg0Bits((int) ((tcr >>> TCR_TG0_SHIFT) & 3));
+    }
+
     /** TG1: 1 = 16 KiB, 2 = 4 KiB, 3 = 64 KiB; the reserved value acts as 4 KiB (QEMU). */
     private static int tg1Bits(int tg1) {
         return tg1 == 1 ? 14 : tg1 == 3 ? 16 : 12;

@@ -92,9 +92,11 @@ final class SystemInstructionHooks {
             if (crn == TLBI_CRN) {
                 if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
                     // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
-                    // not the guest's whole page (4, 16 or 64 KiB); with no per-page flush in its API, drop all.
-                    engine.flushTlb();
-                    tlbFlushesByVa++;
+                    // not the guest's whole page (4, 16 or 64 KiB). The operand holds VA[55:12] in its bits 43:0.
+                    long va = (p.getLong(CP_VAL) << 20) >> 8;
+                    if (translation.invalidateGuestPage(va)) {
+                        tlbFlushesByVa++;
+                    }
                 }
                 return 0;
             }

@@ -144,9 +144,10 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             engine.pc(RESET_PC);
             this.initialPstate = engine.pstate();
             this.powerOnState = engine.saveContext();
-            LOG.debug("Unicorn {} Cortex-A57 (MIDR 0x{}) starts at pc 0x0, PSTATE 0x{} (EL{}), page size {}",
-                    UnicornLibrary.version(), Long.toHexString(engine.midr()), Long.toHexString(initialPstate),
-                    (initialPstate >>> 2) & 3, memory.pageSize());
+            LOG.debug("Unicorn {} Cortex-A57 (MIDR 0x{}) starts at pc 0x0, PSTATE 0x{} (EL{}), page size {}, a TLBI "
+                            + "by address drops {}", UnicornLibrary.version(), Long.toHexString(engine.midr()),
+                    Long.toHexString(initialPstate), (initialPstate >>> 2) & 3, memory.pageSize(),
+                    engine.flushesTlbPages() ? "the guest's page" : "the whole TLB");
         } catch (RuntimeException | Error e) {
             engine.close();
             if (createdStopper != null) {

@@ -3,6 +3,7 @@ package dev.virtflash.virt.cpu;
 import static dev.virtflash.virt.cpu.UnicornLibrary.*;
 
 import dev.virtflash.memory.NativeMemory;
+import dev.virtflash.memory.ProcessMappings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +57,8 @@ final class UnicornEngine implements AutoCloseable {
     /** Unicorn's translation buffer, whose zeros go back to the kernel (see {@link ZeroedTranslationBuffer}). */
     private ZeroedTranslationBuffer buffer = ZeroedTranslationBuffer.NONE;
     private int guestFlushes;
+    /** Unicorn's {@code CPUState}, for {@link #flushTlbPage}; 0 where that cannot be trusted. */
+    private long cpuState;
 
     private UnicornEngine(long handle) {
         this.handle = handle;
@@ -78,6 +81,7 @@ final class UnicornEngine implements AutoCloseable {
         return ZeroedTranslationBuffer.opening((long) translationBufferMiB << 20, () -> {
             UnicornEngine engine = open(translationBufferMiB);
             engine.pc(); // the first call that initialises the engine: Unicorn allocates and zeroes its buffer
+            engine.cpuState = UnicornInternals.cpuState(engine.handle, ProcessMappings.sample());
             return engine;
         }, (engine, buffer) -> engine.buffer = buffer);
     }
@@ -329,6 +333,19 @@ final class UnicornEngine implements AutoCloseable {
     /** Whether {@link #removeTranslations} is running (then window addresses reach the TLB-fill hook). */
     boolean inPhysicalWindow() {
         return physicalWindow;
+    }
+
+    /** Whether {@link #flushTlbPage} works here (see {@link UnicornInternals}); else only the whole TLB can go. */
+    boolean flushesTlbPages() {
+        return cpuState != 0;
+    }
+
+    /**
+     * Drops the TLB entries of the engine page ({@link #pageSize()} bytes) holding virtual address {@code va}, in every
+     * translation regime. Only when {@link #flushesTlbPages()}.
+     */
+    void flushTlbPage(long va) {
+        UnicornInternals.tlb_flush_page_aarch64(cpuState, va);
     }
 
     /** Empties the TLB: every next access to a page looks its mapping up again (and asks TLB-fill hooks). */
