@@ -1,6 +1,5 @@
 package dev.virtflash.virt.cpu;
 
-import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
@@ -54,11 +53,6 @@ final class PreciseStopper implements AutoCloseable {
         (byte) 0xff, 0x61, 0x10,             // stop: jmp [rcx + 16]     uc_emu_stop(uc)
         (byte) 0xc3,                         // done: ret
     };
-    private static final long PAGE = 4096;
-    private static final int PROT_READ = 1;
-    private static final int PROT_WRITE = 2;
-    private static final int PROT_EXEC = 4;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     private static final long MODE_RUN = 0;
     private static final long MODE_STOP = 1;
     private static final long MODE_STOP_AFTER = 2;
@@ -71,10 +65,9 @@ final class PreciseStopper implements AutoCloseable {
     private final Pointer hookA;
     private final Pointer hookB;
     private final Pointer hookC;
-    /** The stub's two pages (code, then state), or null where the three hooks are used. */
-    private final Pointer stubPages;
+    /** The x86-64 stub (code, then state), or null where the three hooks are used. */
+    private final NativeStub stub;
     private final Pointer state;
-    private boolean closed;
     /** Whether a stop was requested since the last {@link #clear()}. */
     private volatile boolean requested;
     /** Whether hooks B and C are armed by {@link #requestAfter} (CPU thread only). */
@@ -85,16 +78,15 @@ final class PreciseStopper implements AutoCloseable {
     PreciseStopper(UnicornEngine engine) {
         noop = Pointer.nativeValue(NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("labs"));
         stop = UnicornLibrary.symbol("uc_emu_stop");
-        if (Platform.isIntel() && Platform.is64Bit() && Platform.isLinux()) {
-            stubPages = stubPages();
-            state = stubPages.share(PAGE);
+        if (NativeStub.supported()) {
+            stub = NativeStub.of(STUB_X86_64);
+            state = stub.state();
             state.setLong(0, MODE_RUN);
             state.setLong(16, stop);
             try {
-                engine.hookNative(UnicornLibrary.UC_HOOK_BLOCK, Pointer.nativeValue(stubPages),
-                        Pointer.nativeValue(state), 1, 0);
+                engine.hookNative(UnicornLibrary.UC_HOOK_BLOCK, stub.code(), Pointer.nativeValue(state), 1, 0);
             } catch (RuntimeException e) {
-                unmap(stubPages);
+                stub.close();
                 throw e;
             }
             hookA = null;
@@ -104,7 +96,7 @@ final class PreciseStopper implements AutoCloseable {
             engine.giveBackZeroedBuffer(); // the flush zeroed the whole buffer again, and nothing has run yet
             return;
         }
-        stubPages = null;
+        stub = null;
         state = null;
         long a = engine.hookNative(UnicornLibrary.UC_HOOK_BLOCK, noop, MARKER, 1, 0);
         long b = engine.hookNative(UnicornLibrary.UC_HOOK_BLOCK, noop, 0, NEVER_EXECUTED, NEVER_EXECUTED);
@@ -136,35 +128,11 @@ final class PreciseStopper implements AutoCloseable {
         }
     }
 
-    /** The stub's code page (read + execute) followed by its state page (read + write). */
-    private static Pointer stubPages() {
-        NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
-        long p = c.getFunction("mmap").invokeLong(new Object[] {0L, 2 * PAGE, PROT_READ | PROT_WRITE,
-            MAP_PRIVATE_ANONYMOUS, -1, 0L});
-        if (p == -1L || p == 0) {
-            throw new IllegalStateException("mmap of the precise-stop stub failed");
-        }
-        Pointer pages = new Pointer(p);
-        pages.write(0, STUB_X86_64, 0, STUB_X86_64.length);
-        int rc = c.getFunction("mprotect").invokeInt(new Object[] {pages, PAGE, PROT_READ | PROT_EXEC});
-        if (rc != 0) {
-            unmap(pages);
-            throw new IllegalStateException("mprotect of the precise-stop stub failed");
-        }
-        return pages;
-    }
-
-    private static void unmap(Pointer pages) {
-        Function munmap = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("munmap");
-        munmap.invokeInt(new Object[] {pages, 2 * PAGE});
-    }
-
     /** Unmaps the stub's pages; call after the engine is closed (its translated code calls the stub). Idempotent. */
     @Override
     public void close() {
-        if (stubPages != null && !closed) {
-            closed = true;
-            unmap(stubPages);
+        if (stub != null) {
+            stub.close();
         }
     }
 

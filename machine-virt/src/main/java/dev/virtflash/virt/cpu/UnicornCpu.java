@@ -106,6 +106,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.wiring = wiring;
         this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
         PreciseStopper createdStopper = null;
+        SystemInstructionHooks createdHooks = null;
         try {
             this.exits = new PendingExit(engine);
             if (wiring != null) {
@@ -131,7 +132,8 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             };
             this.memory = new MemoryMirror(engine, faults, exits);
             this.translation = memory.translation();
-            this.systemHooks = new SystemInstructionHooks(engine, translation, stopper, exits, timer, alarm, wiring);
+            createdHooks = new SystemInstructionHooks(engine, translation, stopper, exits, timer, alarm, wiring);
+            this.systemHooks = createdHooks;
             systemHooks.install();
             this.interrupts = wiring == null ? null
                     : new InterruptDelivery(engine, stopper, wiring, timer, alarm, control);
@@ -152,6 +154,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             engine.close();
             if (createdStopper != null) {
                 createdStopper.close();
+            }
+            if (createdHooks != null) {
+                createdHooks.close();
             }
             throw e;
         }
@@ -476,6 +481,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
         engine.close();
         stopper.close(); // after the engine: its translated code calls the stopper's stub
+        systemHooks.close(); // and the SYS filter
     }
 
     @Override

@@ -446,6 +446,23 @@ final class UnicornEngine implements AutoCloseable {
         return out[0];
     }
 
+    /** A hook on every guest SYS instruction whose callback is native code (see {@link NativeStub}). */
+    long hookSysNative(long function, long userData) {
+        long[] out = new long[1];
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_INSN, function, userData, 1, 0, UC_ARM64_INS_SYS),
+                "uc_hook_add(INSN, SYS, native)");
+        return out[0];
+    }
+
+    /**
+     * Keeps {@code callback} alive with the engine and returns its native entry point, for native code that calls it
+     * (JNA frees a callback's entry point when its Java object is collected).
+     */
+    long keepCallback(com.sun.jna.Callback callback) {
+        keep(callback);
+        return com.sun.jna.Pointer.nativeValue(com.sun.jna.CallbackReference.getFunctionPointer(callback));
+    }
+
     long hookNative(int type, long function, long userData, long begin, long end) {
         long[] out = new long[1];
         UnicornException.check(uc_hook_add(handle, out, type, function, userData, begin, end),

@@ -243,6 +243,10 @@ public final class UnicornLibrary {
     static native int uc_hook_add(long uc, long[] hook, int type, long callback, long userData,
                                   long begin, long end);
 
+    /** A native function pointer as an instruction hook's callback. */
+    static native int uc_hook_add(long uc, long[] hook, int type, long callback, long userData,
+                                  long begin, long end, int instruction);
+
     static native int uc_hook_del(long uc, long hook);
 
     /** The address of an exported function of the library, e.g. {@code uc_emu_stop}. */
