@@ -168,7 +168,7 @@ final class AddressTranslation {
                 entry(result, physical, m.perms());
                 return true;
             }
-            if (!rom.fill(physical, type, result)) {
+            if (!rom.fill(physical, type, result, vaddr)) {
                 return false;
             }
             Pointer e = new Pointer(result);

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * leave Unicorn finishing an MMIO store through a TLB entry that no longer exists.) Which pages hold data is the
  * memory's own record of what wrote it ({@link dev.virtflash.memory.HostMemory#holdsData}); a page gains data only
  * through the device (in command mode, left with a TLB flush) or a host-side change ({@link #contentChanged}, which
- * flushes the TLB too), so no stale zero-page entry outlives it. Switching modes is a flag, a TLB flush and,
+ * flushes the TLB too), so no stale zero-page entry outlives it. Switching modes is a flag, a TLB flush (of the pages
+filled for this device since the last one, or of everything) and,
  * on leaving array mode, dropping the code translated from the array view (so no chained block keeps running stale
  * array code while the device answers with status words). That costs microseconds, where unmapping and remapping a
  * 64 MiB bank costs about 10 ms in Unicorn 2.1.1 (it flushes the TLB page by page).
@@ -95,6 +96,8 @@ final class RomDeviceMapping {
     private final long zeroView;
     private final Faults faults;
     private boolean commandMode;
+    /** The engine pages whose TLB entries point at one of this device's views (see {@link #switchTo}). */
+    private final FilledPages filled = new FilledPages();
     private boolean switchPending;
     private long echoNext;
     private int echoRemaining;
@@ -169,9 +172,11 @@ final class RomDeviceMapping {
     /**
      * Fills the TLB entry {@code result} for the device page at guest <em>physical</em> address {@code vaddr} (the
      * page-table walker's output, see {@link AddressTranslation}): the page of the current mode's view, with the
-     * view's permissions (the caller restricts them to the page table's).
+     * view's permissions (the caller restricts them to the page table's). {@code guestPage} is the engine page (guest
+     * virtual address) the entry is for: a mode switch drops the entries of those pages alone ({@link FilledPages}).
      */
-    boolean fill(long vaddr, int type, long result) {
+    boolean fill(long vaddr, int type, long result, long guestPage) {
+        filled.add(guestPage);
         try {
             long offset = vaddr - base;
             long paddr = (commandMode ? commandView : arrayView) + offset;
@@ -207,7 +212,7 @@ final class RomDeviceMapping {
             arrayCodeSinceDrop = false;
             drops++;
         }
-        engine.flushTlb();
+        filled.drop(engine);
         switches++;
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} at 0x{} switched to {} mode", region.name(), Long.toHexString(base),
@@ -314,7 +319,7 @@ final class RomDeviceMapping {
     void contentChanged(long offset, long length) {
         if (!commandMode) {
             engine.removeTranslations(arrayView + offset, arrayView + offset + length);
-            engine.flushTlb();
+            filled.drop(engine);
         }
         // In command mode no array code is cached: entering it dropped every block translated from the array view,
         // and blocks fetched through the command view are never cached.
