@@ -182,7 +182,7 @@ final class ProcessProbe implements AutoCloseable {
         long groupEnd = -1;
         long groupRss = 0;
         int groupCount = 0;
-        long vmaRssTarget = -1; // the Rss of the current mapping goes to: 0 none, 1 a whole bank, 2 the group
+        int vmaRssTarget = 0; // the Rss of the current mapping goes to: 0 none, 1 a whole bank, 2 the group
         for (String line : smaps) {
             int dash = line.indexOf('-');
             int space = line.indexOf(' ');
