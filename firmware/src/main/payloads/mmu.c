@@ -121,6 +121,12 @@ static void tlbi_page(uint64_t va)
     __asm__ volatile("dsb ishst\n\ttlbi vae1, %0\n\tdsb ish\n\tisb" : : "r"(va >> 12) : "memory");
 }
 
+/* what a kernel does after patching code through another VA: clean and invalidate the line at the code's own VA */
+static void sync_code(uint64_t va)
+{
+    __asm__ volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb" : : "r"(va) : "memory");
+}
+
 static void tlbi_all(void)
 {
     __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb ish\n\tisb" : : : "memory");
@@ -411,6 +417,26 @@ int main(void)
         check64("block remapped, TLBI VAE1 of its first page: its last bytes", 0x2222, *v);
         l2lo0[BLOCK_VA >> 21] = 0;
         tlbi_page(BLOCK_VA);
+    }
+
+    scenario("mmu-code-alias");
+    {
+        /* code written through one VA and run through another, as a kernel patches its text through a fixmap */
+        l3[20] = DATA_PAGE(12) | PAGE_NORMAL | D_UXN;              /* the code: executable at EL1 */
+        l3[21] = DATA_PAGE(12) | PAGE_NORMAL | D_PXN | D_UXN;      /* a writable alias of it */
+        barrier_tables();
+        volatile uint32_t *alias = (volatile uint32_t *)TEST_PAGE(21);
+        uint64_t (*code)(void) = (uint64_t (*)(void))TEST_PAGE(20);
+        alias[0] = 0xd2800020;                                     /* mov x0, #1 */
+        alias[1] = 0xd65f03c0;                                     /* ret */
+        sync_code(TEST_PAGE(20));
+        check64("written at the alias, run at the code's VA", 1, code());
+        alias[0] = 0xd2800040;                                     /* mov x0, #2 */
+        sync_code(TEST_PAGE(20));
+        check64("rewritten at the alias, IC IVAU at the code's VA: the new code runs", 2, code());
+        l3[20] = 0;
+        l3[21] = 0;
+        tlbi_all();
     }
 
     return report_finish();

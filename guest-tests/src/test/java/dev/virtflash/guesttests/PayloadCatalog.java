@@ -46,7 +46,7 @@ final class PayloadCatalog {
             // Issue 15: the guest's page tables (bank 1 at a high VA, RAM aliases, faults retried, EL0, TLBI).
             new Entry("mmu", List.of("mmu-identity", "mmu-bank1-high-va", "mmu-ram-alias", "mmu-fault-retry",
                     "mmu-el0-page-fault", "mmu-el0-hvc-undefined", "mmu-tlbi-after-remap",
-                    "mmu-tlbi-block"), List.of()));
+                    "mmu-tlbi-block", "mmu-code-alias"), List.of()));
 
     /**
      * Blank-flash1 payloads whose console, beyond note lines, depends on the flash semantics: fuzz prints hashes of

@@ -9,49 +9,50 @@ import com.sun.jna.Pointer;
  * and TLB maintenance), which drops translated code and TLB entries where Unicorn 2.1.1 would keep stale ones. Owns
  * the counters of both and the pending request to drop every translation at the next stop (IC IALLU).
  *
- * <p>Most SYS instructions a guest runs need nothing from the binding: AAVMF cleans and invalidates every cache line
- * of each image it loads (DC CVAU and IC IVAU, about 100,000 of each before {@code Shell>}). On x86-64 hosts the SYS
- * hook is therefore {@link #SYS_FILTER_X86_64}, a native stub that counts those and returns at once, and calls the
- * Java hook only for DC ZVA, IC IALLU(IS) and the TLB maintenance instructions; the stub's pages are closed with this
- * object, after the engine.
+ * <p>Most data-cache maintenance needs nothing from the binding: AAVMF cleans every cache line of each image it loads
+ * (DC CVAU, about 100,000 before {@code Shell>}). On x86-64 hosts the SYS hook is therefore {@link #SYS_FILTER_X86_64},
+ * a native stub that counts those and returns at once, and calls the Java hook only for DC ZVA, the instruction-cache
+ * operations and the TLB maintenance instructions; the stub's pages are closed with this object, after the engine.
  */
 final class SystemInstructionHooks implements AutoCloseable {
 
     /**
      * The SYS hook's callback, {@code int (uc_engine *uc, int reg, const uc_arm64_cp_reg *cp, void *state)} in the
-     * System V ABI (rdi, esi, rdx, rcx): with CRn 7 and CRm other than 1 (IC IALLUIS), 4 (DC ZVA) and 5 with op1 0
-     * (IC IALLU) it adds one to {@code state[1]} and returns 0 (Unicorn then runs the instruction, a no-op for the
+     * System V ABI (rdi, esi, rdx, rcx): with CRn 7 and CRm other than 1 (IC IALLUIS), 4 (DC ZVA) and 5 (IC IALLU,
+     * IC IVAU) it adds one to {@code state[1]} and returns 0 (Unicorn then runs the instruction, a no-op for the
      * caches it does not have); else it tail-calls the Java hook at {@code state[0]} with the same arguments.
      */
     static final byte[] SYS_FILTER_X86_64 = {
         (byte) 0x8b, 0x02,                   //  0 mov  eax, [rdx]          CRn
         (byte) 0x83, (byte) 0xf8, 0x07,      //  2 cmp  eax, 7
-        0x75, 0x1f,                          //  5 jne  java
+        0x75, 0x19,                          //  5 jne  java
         (byte) 0x8b, 0x42, 0x04,             //  7 mov  eax, [rdx + 4]      CRm
         (byte) 0x83, (byte) 0xf8, 0x04,      // 10 cmp  eax, 4              DC ZVA
-        0x74, 0x17,                          // 13 je   java
+        0x74, 0x11,                          // 13 je   java
         (byte) 0x83, (byte) 0xf8, 0x01,      // 15 cmp  eax, 1              IC IALLUIS
-        0x74, 0x12,                          // 18 je   java
-        (byte) 0x83, (byte) 0xf8, 0x05,      // 20 cmp  eax, 5              IC IALLU or IVAU
-        0x75, 0x06,                          // 23 jne  skip
-        (byte) 0x83, 0x7a, 0x0c, 0x00,       // 25 cmp  dword [rdx + 12], 0 op1 0: IC IALLU
-        0x74, 0x07,                          // 29 je   java
-        0x48, (byte) 0xff, 0x41, 0x08,       // 31 skip: inc qword [rcx + 8]
-        0x31, (byte) 0xc0,                   // 35 xor  eax, eax
-        (byte) 0xc3,                         // 37 ret
-        (byte) 0xff, 0x21,                   // 38 java: jmp [rcx]
+        0x74, 0x0c,                          // 18 je   java
+        (byte) 0x83, (byte) 0xf8, 0x05,      // 20 cmp  eax, 5              IC IALLU, IC IVAU
+        0x74, 0x07,                          // 23 je   java
+        0x48, (byte) 0xff, 0x41, 0x08,       // 25 inc  qword [rcx + 8]
+        0x31, (byte) 0xc0,                   // 29 xor  eax, eax
+        (byte) 0xc3,                         // 31 ret
+        (byte) 0xff, 0x21,                   // 32 java: jmp [rcx]
     };
 
     /** Cache maintenance instructions are SYS with CRn 7; (op1, CRm, op2) of the ones the CPU acts on. */
     private static final int CACHE_CRN = 7;
     /** DC ZVA: SYS #3, C7, C4, #1. */
     private static final int DC_ZVA = sysKey(3, 4, 1);
+    /** IC IVAU: SYS #3, C7, C5, #1. */
+    private static final int IC_IVAU = sysKey(3, 5, 1);
     /** IC IALLU: SYS #0, C7, C5, #0. */
     private static final int IC_IALLU = sysKey(0, 5, 0);
     /** IC IALLUIS: SYS #0, C7, C1, #0. */
     private static final int IC_IALLUIS = sysKey(0, 1, 0);
     /** Bytes one DC ZVA zeroes on the Cortex-A57 (DCZID_EL0.BS = 4: 16 words). */
     static final long DC_ZVA_BLOCK_BYTES = 64;
+    /** The Cortex-A57's smallest instruction cache line (CTR_EL0.IminLine = 4: 16 words). */
+    static final long ICACHE_LINE_BYTES = 64;
 
     /** TLB maintenance is SYS with CRn 8; op1 0 and an odd op2 are the EL1 invalidations by VA. */
     private static final int TLBI_CRN = 8;
@@ -125,10 +126,13 @@ final class SystemInstructionHooks implements AutoCloseable {
      * The SYS hook (cache and TLB maintenance). Unicorn 2.1.1 misses some changes to memory that holds translated
      * code: its DC ZVA zeroes the block through the host pointer without dropping code translated from it
      * (measured), and AAVMF, which zeroes with DC ZVA and loads new drivers where old ones were, then ran stale code
-     * and jumped to 0xFFFF_FFFF_FFFF_FFFF before {@code Shell>}. So the binding drops translations where a DC ZVA
-     * zeroed, and everything at an IC IALLU(IS) (at the next precise stop, not inside the running block). Code that
-     * guest stores change needs nothing (Unicorn, as QEMU, watches pages it translated and drops their code on a store;
-     * {@code CodeChangeTest}): an IC IVAU is a no-op here, as it is in QEMU. Unicorn then carries out the instruction.
+     * and jumped to 0xFFFF_FFFF_FFFF_FFFF before {@code Shell>}. Nor does it see a store to code through another
+     * virtual address than the one the code was translated at (it watches translated pages by virtual address): a
+     * kernel that patches its text through a fixmap then runs the old code (payload {@code mmu}, scenario
+     * {@code mmu-code-alias}). So the binding drops translations where the architecture says code may have changed:
+     * the block of a DC ZVA, the line of an IC IVAU (which the architecture requires after writing code), and
+     * everything at an IC IALLU(IS) (at the next precise stop, not inside the running block). Unicorn then carries out
+     * the instruction itself.
      */
     int onSys(long cp) {
         try {
@@ -155,6 +159,11 @@ final class SystemInstructionHooks implements AutoCloseable {
                 long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
                 if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
                     engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                }
+            } else if (key == IC_IVAU) {
+                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
+                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
+                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
                 }
             } else if (key == IC_IALLU || key == IC_IALLUIS) {
                 flushTranslations = true;
