@@ -71,9 +71,9 @@ public final class VirtMachine implements AutoCloseable {
     private volatile boolean stopRequested;
 
     private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
-                        Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree, Consumer<PflashCfi01> bios,
-                        KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot, AddressSpace space,
-                        UnicornCpu cpu) {
+                        Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree,
+                        Consumer<PflashCfi01> bios, KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot,
+                        AddressSpace space, UnicornCpu cpu) {
         this.owned = owned;
         this.flash = flash;
         this.images = images;

@@ -9,7 +9,8 @@ import java.util.List;
  * Samples a running process's memory from {@code /proc/PID} on a thread of its own until closed: the largest
  * {@code VmRSS} seen, the last {@code VmHWM} (the kernel's peak), and - if asked - the largest sum of {@code Rss} over
  * the banks of one size ({@link #banks}: QEMU's two 64 MiB flash banks are the only mappings of 67108864 bytes in its
- * {@code smaps}; ours are one mapping, or several between two guard pages). A process that has exited just stops the sampling.
+ * {@code smaps}; ours are one mapping, or several between two guard pages). A process that has exited just stops the
+ * sampling.
  */
 final class ProcessProbe implements AutoCloseable {
 

@@ -247,11 +247,7 @@ public final class PflashCfi01 implements AutoCloseable {
      */
     public void loadBlob(byte[] blob) {
         Objects.requireNonNull(blob, "blob");
-        checkOpen();
-        if (backend != null) {
-            throw new IllegalStateException("pflash '" + name + "' has the image " + backend.path()
-                    + "; a ROM blob can only be loaded into a bank without an image");
-        }
+        checkBlobBank();
         if (blob.length > geometry.size()) {
             throw new IllegalArgumentException("ROM blob of " + blob.length + " bytes does not fit pflash '" + name
                     + "' of " + geometry.size() + " bytes");
@@ -270,13 +266,18 @@ public final class PflashCfi01 implements AutoCloseable {
      */
     public void loadBlob(RomBlob blob) {
         Objects.requireNonNull(blob, "blob");
+        checkBlobBank();
+        store.mapBlob(blob);
+        rom = blob;
+    }
+
+    /** A ROM blob goes only into an open bank without an image (QEMU refuses {@code -bios} with a pflash0 drive). */
+    private void checkBlobBank() {
         checkOpen();
         if (backend != null) {
             throw new IllegalStateException("pflash '" + name + "' has the image " + backend.path()
                     + "; a ROM blob can only be loaded into a bank without an image");
         }
-        store.mapBlob(blob);
-        rom = blob;
     }
 
     /**
