@@ -34,13 +34,13 @@ public final class RomBlob implements AutoCloseable {
     private final Path file;
     private final long size;
     private final int fd;
-    /** Runs of whole non-zero pages: {@code [runs[2i], runs[2i] + runs[2i + 1])}, in order. */
-    private final long[] runs;
+    /** Runs of whole non-zero pages, {@code {offset, length}}, in order. */
+    private final List<long[]> runs;
     /** The bytes of a last partial page, or {@code null} when the size is whole pages or that page is zero. */
     private final byte[] tail;
     private boolean closed;
 
-    private RomBlob(Path file, long size, int fd, long[] runs, byte[] tail) {
+    private RomBlob(Path file, long size, int fd, List<long[]> runs, byte[] tail) {
         this.file = file;
         this.size = size;
         this.fd = fd;
@@ -100,18 +100,13 @@ public final class RomBlob implements AutoCloseable {
         } catch (IOException e) {
             throw new ImageFormatException(file, "cannot read the file (" + e.getMessage() + ")");
         }
-        long[] runs = new long[found.size() * 2];
-        for (int i = 0; i < found.size(); i++) {
-            runs[2 * i] = found.get(i)[0];
-            runs[2 * i + 1] = found.get(i)[1];
-        }
         int fd;
         try {
             fd = PosixLibc.open(file.toString(), PosixLibc.O_RDONLY | PosixLibc.O_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw new ImageFormatException(file, "cannot open: errno " + e.getErrorCode());
         }
-        return new RomBlob(file, size, fd, runs, tail);
+        return new RomBlob(file, size, fd, List.copyOf(found), tail);
     }
 
     private static long end(long[] run) {
@@ -130,8 +125,8 @@ public final class RomBlob implements AutoCloseable {
     /** Bytes of the file's non-zero pages: what a bank shares from the page cache (and copies, for a partial page). */
     public long nonZeroBytes() {
         long bytes = tail == null ? 0 : tail.length;
-        for (int i = 1; i < runs.length; i += 2) {
-            bytes += runs[i];
+        for (long[] run : runs) {
+            bytes += run[1];
         }
         return bytes;
     }
@@ -150,10 +145,10 @@ public final class RomBlob implements AutoCloseable {
                     + memory.size() + " bytes");
         }
         long at = 0;
-        for (int i = 0; i < runs.length; i += 2) {
-            discardWritten(memory, at, runs[i]);
-            memory.mapFileCopyOnWrite(runs[i], runs[i + 1], fd);
-            at = runs[i] + runs[i + 1];
+        for (long[] run : runs) {
+            discardWritten(memory, at, run[0]);
+            memory.mapFileCopyOnWrite(run[0], run[1], fd);
+            at = end(run);
         }
         long wholePages = size / PAGE * PAGE;
         discardWritten(memory, at, wholePages);

@@ -2,6 +2,9 @@ package dev.virtflash.virt.cpu;
 
 import static dev.virtflash.virt.cpu.UnicornLibrary.*;
 
+import com.sun.jna.Callback;
+import com.sun.jna.CallbackReference;
+import com.sun.jna.Pointer;
 import dev.virtflash.memory.NativeMemory;
 import dev.virtflash.memory.ProcessMappings;
 import java.util.ArrayList;
@@ -458,9 +461,9 @@ final class UnicornEngine implements AutoCloseable {
      * Keeps {@code callback} alive with the engine and returns its native entry point, for native code that calls it
      * (JNA frees a callback's entry point when its Java object is collected).
      */
-    long keepCallback(com.sun.jna.Callback callback) {
+    long keepCallback(Callback callback) {
         keep(callback);
-        return com.sun.jna.Pointer.nativeValue(com.sun.jna.CallbackReference.getFunctionPointer(callback));
+        return Pointer.nativeValue(CallbackReference.getFunctionPointer(callback));
     }
 
     long hookNative(int type, long function, long userData, long begin, long end) {
