@@ -27,6 +27,9 @@ final class LinuxClient {
     static final String MTDPARTS = "mtdparts=0.flash:64m(flash0),64m(flash1)";
     static final String DONE = "virtflash: done, ";
     private static final Pattern STEP = Pattern.compile("virtflash: step (\\S+) (pass|fail)(.*)");
+    /** What the kernel prints when something went wrong that the steps did not see: warnings, oopses, stalls. */
+    private static final Pattern KERNEL_TROUBLE = Pattern.compile("^(WARNING: |BUG: |Internal error: |Kernel panic"
+            + "|watchdog: |rcu: INFO: |INFO: task .* blocked for more than |Call trace:)");
 
     private LinuxClient() {
     }
@@ -57,14 +60,25 @@ final class LinuxClient {
         return args;
     }
 
-    /** Boots, waits for the init script's last line and the power-off; the console, carriage returns removed. */
+    /**
+     * Boots, waits for the init script's last line and the power-off; the console, carriage returns removed. A console
+     * with a kernel warning, oops or stall fails, whole, whatever the steps said.
+     */
     static String run(Emulator emulator, String steps, Path flash1, String format, Duration timeout) throws Exception {
         try (ProcessConsole c = new ProcessConsole(emulator.name, command(emulator, steps, flash1, format, false),
                 timeout)) {
             c.await(DONE);
             assertEquals(0, c.waitFor(Duration.ofSeconds(60)), () -> emulator.name + ": " + c.console());
-            return c.console().replace("\r", "");
+            String console = c.console().replace("\r", "");
+            assertEquals(List.of(), kernelTrouble(console), () -> emulator.name + ", the whole console:\n" + console);
+            return console;
         }
+    }
+
+    /** The console's lines that report a kernel warning, oops, lockup or stall, timestamps removed. */
+    static List<String> kernelTrouble(String console) {
+        return console.lines().map(LinuxClient::untimed).filter(l -> KERNEL_TROUBLE.matcher(l).find())
+                .collect(Collectors.toList());
     }
 
     /** The result of each step, in order: {@code probe pass}, {@code raw fail: why}. */

@@ -49,8 +49,8 @@ class LinuxMtdTest {
     static final Duration TIMEOUT = Duration.ofMinutes(5);
     static final long BANK = 64L << 20;
     /** Kernel lines of the probe, the concatenation and the partitions, and what the probe step prints. */
-    static final Pattern PROBE = Pattern.compile("physmap|0\\.flash|Intel/Sharp|buffer write method|Concatenating"
-            + "|^\\(\\d\\): |into device|cmdlinepart|MTD partitions|^0x0000|^mtd\\d|^dev: ");
+    static final Pattern PROBE = Pattern.compile("^physmap-flash |^0\\.flash: |^Intel/Sharp|buffer write method"
+            + "|^Concatenating|^\\(\\d\\): |^into device|cmdlinepart partitions|MTD partitions|^0x0000|^mtd\\d|^dev: ");
     static final List<String> PROC_MTD = List.of(
             "dev:    size   erasesize  name",
             "mtd0: 04000000 00040000 \"flash0\"",
