@@ -11,16 +11,21 @@ import com.sun.jna.Pointer;
  *
  * <p>Most data-cache maintenance needs nothing from the binding: AAVMF cleans every cache line of each image it loads
  * (DC CVAU, about 100,000 before {@code Shell>}). On x86-64 hosts the SYS hook is therefore {@link #SYS_FILTER_X86_64},
- * a native stub that counts those and returns at once, and calls the Java hook only for DC ZVA, the instruction-cache
- * operations and the TLB maintenance instructions; the stub's pages are closed with this object, after the engine.
+ * a native stub that counts those and returns at once, and calls the Java hook only for the first DC ZVA of a run of
+ * them through a page (see {@link #onSys}), the instruction-cache operations and the TLB maintenance instructions.
+ * Likewise the MSR hook is {@link #MSR_FILTER_X86_64} in front of Java: only SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 and the
+ * timer registers need the binding, and Linux writes others (ELR_EL1, SPSR_EL1, SP_EL0 at every exception return,
+ * about 100,000 times to its shell). The stubs' pages are closed with this object, after the engine.
  */
 final class SystemInstructionHooks implements AutoCloseable {
 
     /**
      * The SYS hook's callback, {@code int (uc_engine *uc, int reg, const uc_arm64_cp_reg *cp, void *state)} in the
-     * System V ABI (rdi, esi, rdx, rcx): with CRn 7 and CRm other than 1 (IC IALLUIS), 4 (DC ZVA) and 5 (IC IALLU,
+     * System V ABI (rdi, esi, rdx, rcx). With CRn 7 and CRm other than 1 (IC IALLUIS), 4 (DC ZVA) and 5 (IC IALLU,
      * IC IVAU) it adds one to {@code state[1]} and returns 0 (Unicorn then runs the instruction, a no-op for the
-     * caches it does not have); else it tail-calls the Java hook at {@code state[0]} with the same arguments.
+     * caches it does not have). A DC ZVA (CRm 4) of the block right after {@code state[3]} in the same 4 KiB page
+     * stores its block in {@code state[3]} and is answered the same way (the Java hook dropped the page's code at the
+     * run's first block). Everything else tail-calls the Java hook at {@code state[0]} with the same arguments.
      */
     static final byte[] SYS_FILTER_X86_64 = {
         (byte) 0x8b, 0x02,                   //  0 mov  eax, [rdx]          CRn
@@ -28,16 +33,49 @@ final class SystemInstructionHooks implements AutoCloseable {
         0x75, 0x19,                          //  5 jne  java
         (byte) 0x8b, 0x42, 0x04,             //  7 mov  eax, [rdx + 4]      CRm
         (byte) 0x83, (byte) 0xf8, 0x04,      // 10 cmp  eax, 4              DC ZVA
-        0x74, 0x11,                          // 13 je   java
+        0x74, 0x13,                          // 13 je   zva
         (byte) 0x83, (byte) 0xf8, 0x01,      // 15 cmp  eax, 1              IC IALLUIS
         0x74, 0x0c,                          // 18 je   java
         (byte) 0x83, (byte) 0xf8, 0x05,      // 20 cmp  eax, 5              IC IALLU, IC IVAU
         0x74, 0x07,                          // 23 je   java
-        0x48, (byte) 0xff, 0x41, 0x08,       // 25 inc  qword [rcx + 8]
+        0x48, (byte) 0xff, 0x41, 0x08,       // 25 native: inc qword [rcx + 8]
         0x31, (byte) 0xc0,                   // 29 xor  eax, eax
         (byte) 0xc3,                         // 31 ret
         (byte) 0xff, 0x21,                   // 32 java: jmp [rcx]
+        0x4c, (byte) 0x8b, 0x42, 0x18,       // 34 zva: mov r8, [rdx + 24]  the operand
+        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, // 38 and r8, -64     its block
+        0x4c, (byte) 0x8b, 0x49, 0x18,       // 42 mov  r9, [rcx + 24]      the last block of the run
+        0x49, (byte) 0x83, (byte) 0xc1, 0x40, // 46 add r9, 64
+        0x4d, 0x39, (byte) 0xc8,             // 50 cmp  r8, r9
+        0x75, (byte) 0xe9,                   // 53 jne  java                not the next block
+        0x4c, (byte) 0x89, 0x41, 0x18,       // 55 mov  [rcx + 24], r8
+        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, // 59 test r8, 0xfff
+        0x74, (byte) 0xdc,                   // 66 je   java                the first block of the next page
+        (byte) 0xeb, (byte) 0xd3,            // 68 jmp  native
     };
+
+    /**
+     * The MSR hook's callback, with the SYS hook's arguments: for CRn 1 (SCTLR_EL1 and its neighbours), 2 (TTBR0/1_EL1,
+     * TCR_EL1) and 14 (the generic timer) it tail-calls the Java hook at {@code state[0]}; else it returns 0 (Unicorn
+     * writes the register).
+     */
+    static final byte[] MSR_FILTER_X86_64 = {
+        (byte) 0x8b, 0x02,                   //  0 mov  eax, [rdx]          CRn
+        (byte) 0x83, (byte) 0xf8, 0x01,      //  2 cmp  eax, 1
+        0x74, 0x0d,                          //  5 je   java
+        (byte) 0x83, (byte) 0xf8, 0x02,      //  7 cmp  eax, 2
+        0x74, 0x08,                          // 10 je   java
+        (byte) 0x83, (byte) 0xf8, 0x0e,      // 12 cmp  eax, 14
+        0x74, 0x03,                          // 15 je   java
+        0x31, (byte) 0xc0,                   // 17 xor  eax, eax
+        (byte) 0xc3,                         // 19 ret
+        (byte) 0xff, 0x21,                   // 20 java: jmp [rcx]
+    };
+    /** Where the SYS filter's state keeps the last block of a DC ZVA run; {@link #NO_RUN} ends the run. */
+    private static final long ZVA_RUN_OFFSET = 24;
+    /** Never a block: the next DC ZVA goes to Java. */
+    private static final long NO_RUN = 1;
+    private static final long PAGE = 4096;
 
     /** Cache maintenance instructions are SYS with CRn 7; (op1, CRm, op2) of the ones the CPU acts on. */
     private static final int CACHE_CRN = 7;
@@ -85,6 +123,8 @@ final class SystemInstructionHooks implements AutoCloseable {
     private boolean flushTranslations;
     /** The native SYS filter, or null where the Java hook sees every SYS instruction. */
     private NativeStub sysFilter;
+    /** The native MSR filter, or null where the Java hook sees every MSR. */
+    private NativeStub msrFilter;
 
     SystemInstructionHooks(UnicornEngine engine, AddressTranslation translation, PreciseStopper stopper,
                            PendingExit exits, GenericTimerBinding timer, DeadlineAlarm alarm, InterruptWiring wiring) {
@@ -99,22 +139,40 @@ final class SystemInstructionHooks implements AutoCloseable {
 
     /** Registers the MSR hook, then the SYS hook (the native filter in front of it where it runs), with the engine. */
     void install() {
-        engine.hookMsr((uc, reg, cp, userData) -> onMsr(cp));
+        UnicornLibrary.HookSys msr = (uc, reg, cp, userData) -> onMsr(cp);
         UnicornLibrary.HookSys sys = (uc, reg, cp, userData) -> onSys(cp);
         if (!NativeStub.supported()) {
+            engine.hookMsr(msr);
             engine.hookSys(sys);
             return;
         }
+        msrFilter = NativeStub.of(MSR_FILTER_X86_64);
+        msrFilter.state().setLong(0, engine.keepCallback(msr));
+        engine.hookMsrNative(msrFilter.code(), Pointer.nativeValue(msrFilter.state()));
         sysFilter = NativeStub.of(SYS_FILTER_X86_64);
         sysFilter.state().setLong(0, engine.keepCallback(sys));
+        sysFilter.state().setLong(ZVA_RUN_OFFSET, NO_RUN);
         engine.hookSysNative(sysFilter.code(), Pointer.nativeValue(sysFilter.state()));
     }
 
-    /** Unmaps the native filter; only after the engine is closed (its translated code calls the filter). */
+    /** Unmaps the native filters; only after the engine is closed (its translated code calls them). */
     @Override
     public void close() {
         if (sysFilter != null) {
             sysFilter.close();
+        }
+        if (msrFilter != null) {
+            msrFilter.close();
+        }
+    }
+
+    /**
+     * Ends a run of DC ZVA through a page: the next one goes to the Java hook again. Called before every run of the
+     * engine, and wherever the guest may have changed what its virtual pages map to (TLBI, SCTLR/TTBR/TCR writes).
+     */
+    void endZeroingRun() {
+        if (sysFilter != null) {
+            sysFilter.state().setLong(ZVA_RUN_OFFSET, NO_RUN);
         }
     }
 
@@ -133,6 +191,14 @@ final class SystemInstructionHooks implements AutoCloseable {
      * the block of a DC ZVA, the line of an IC IVAU (which the architecture requires after writing code), and
      * everything at an IC IALLU(IS) (at the next precise stop, not inside the running block). Unicorn then carries out
      * the instruction itself.
+     *
+     * <p>Zeroing with DC ZVA comes in runs, block after block (Linux clears every page it hands out so, 64 blocks a
+     * page: about 800,000 DC ZVA to its shell). So a DC ZVA drops the code of its whole 4 KiB page (4 KiB of virtual
+     * addresses are 4 KiB of physical ones with every granule), and the native filter answers the next blocks of the
+     * same page itself, as long as each is the block after the last, within one run of the engine and with no
+     * translation change in between. What that leaves out: code run from the page between two of its blocks, and
+     * zeroed by the later one, stays translated (the guest would be running code it is zeroing; an IC IVAU still
+     * drops it, as the architecture requires before new code runs).
      */
     int onSys(long cp) {
         try {
@@ -140,6 +206,7 @@ final class SystemInstructionHooks implements AutoCloseable {
             com.sun.jna.Pointer p = new com.sun.jna.Pointer(cp);
             int crn = p.getInt(CP_CRN);
             if (crn == TLBI_CRN) {
+                endZeroingRun();
                 if (p.getInt(CP_OP1) == 0 && (p.getInt(CP_OP2) & 1) != 0) {
                     // TLBI VAE1, VAAE1, VALE1, VAALE1 (and their IS forms): Unicorn drops one of its 1 KiB pages,
                     // not the guest's whole page (4, 16 or 64 KiB). The operand holds VA[55:12] in its bits 43:0.
@@ -156,9 +223,15 @@ final class SystemInstructionHooks implements AutoCloseable {
             int key = sysKey(p.getInt(CP_OP1), p.getInt(CP_CRM), p.getInt(CP_OP2));
             if (key == DC_ZVA) {
                 // By physical address: the operand is virtual, and the page may not even be executable.
-                long block = translation.physical(p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES);
-                if (block != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
-                    engine.removeTranslations(block, block + DC_ZVA_BLOCK_BYTES);
+                long va = p.getLong(CP_VAL) & -DC_ZVA_BLOCK_BYTES;
+                long page = translation.physical(va & -PAGE);
+                if (page != -1) { // else Unicorn's own DC ZVA faults, and the abort is delivered
+                    engine.removeTranslations(page, page + PAGE);
+                    if (sysFilter != null) {
+                        sysFilter.state().setLong(ZVA_RUN_OFFSET, va);
+                    }
+                } else {
+                    endZeroingRun();
                 }
             } else if (key == IC_IVAU) {
                 long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
@@ -187,6 +260,7 @@ final class SystemInstructionHooks implements AutoCloseable {
             int op2 = p.getInt(CP_OP2);
             if (crn == MMU_CRN_SCTLR || crn == MMU_CRN_TRANSLATION) {
                 translation.registersChanged(); // SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 (and their neighbours)
+                endZeroingRun();
                 return 0;
             }
             if (crn != TIMER_CRN || timer == null) {

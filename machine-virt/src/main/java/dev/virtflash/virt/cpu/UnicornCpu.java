@@ -257,6 +257,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             // stops the next run at its first block.
             stopper.clear();
             translation.registersChanged();
+            systemHooks.endZeroingRun();
             if (systemHooks.takeTranslationFlush()) {
                 engine.flushTranslationsForGuest();
             }

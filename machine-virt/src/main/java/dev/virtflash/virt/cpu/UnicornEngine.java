@@ -451,9 +451,18 @@ final class UnicornEngine implements AutoCloseable {
 
     /** A hook on every guest SYS instruction whose callback is native code (see {@link NativeStub}). */
     long hookSysNative(long function, long userData) {
+        return hookSystemInstructionNative(function, userData, UC_ARM64_INS_SYS, "SYS");
+    }
+
+    /** A hook on every guest MSR to a system register whose callback is native code (see {@link NativeStub}). */
+    long hookMsrNative(long function, long userData) {
+        return hookSystemInstructionNative(function, userData, UC_ARM64_INS_MSR, "MSR");
+    }
+
+    private long hookSystemInstructionNative(long function, long userData, int instruction, String name) {
         long[] out = new long[1];
-        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_INSN, function, userData, 1, 0, UC_ARM64_INS_SYS),
-                "uc_hook_add(INSN, SYS, native)");
+        UnicornException.check(uc_hook_add(handle, out, UC_HOOK_INSN, function, userData, 1, 0, instruction),
+                "uc_hook_add(INSN, " + name + ", native)");
         return out[0];
     }
 

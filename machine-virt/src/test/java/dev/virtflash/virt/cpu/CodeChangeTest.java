@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Code the guest changes in RAM runs as changed: stores, and DC ZVA (which Unicorn 2.1.1 alone gets wrong). */
 class CodeChangeTest {
@@ -41,6 +43,24 @@ class CodeChangeTest {
             assertEquals(0, e.instruction());
             assertEquals(1, m.cpu.x(19));
             assertEquals(1, m.cpu.x(20));
+        }
+    }
+
+    /** A run of DC ZVA through two pages: the first block of each page drops the page's code, the rest of it too. */
+    @ParameterizedTest(name = "code in page {0}")
+    @ValueSource(ints = {1, 2})
+    void codeInAPageZeroedBlockAfterBlockNoLongerRuns(int page) throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            GuestProgram p = GuestProgram.build("code_zeroed_run", RAM, tmp);
+            m.loadRam(p);
+            m.cpu.x(9, page);
+            CpuExit exit = m.cpu.run(Duration.ofSeconds(10));
+            CpuExit.GuestException e = assertInstanceOf(CpuExit.GuestException.class, exit, exit::describe);
+            assertEquals(p.symbol("target") + (page - 1) * 4096L + 0x800, e.pc().value(), "UDF #0 where the code was");
+            assertEquals(0, e.instruction());
+            assertEquals(1, m.cpu.x(19));
+            assertEquals(1, m.cpu.x(20));
+            assertEquals(128, m.cpu.systemInstructions(), "every DC ZVA counted, answered natively or not");
         }
     }
 }
