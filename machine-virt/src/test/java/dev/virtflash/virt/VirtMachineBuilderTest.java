@@ -11,7 +11,7 @@ import dev.virtflash.virt.cpu.UnicornCpu;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** Board options that are not about images: the translation buffer (QEMU's {@code -accel tcg,tb-size=N}). */
+/** Board options that are not about images: the translation buffer (QEMU's {@code -accel tcg,tb-size=N}), the device tree. */
 class VirtMachineBuilderTest {
 
     @Test
@@ -27,6 +27,17 @@ class VirtMachineBuilderTest {
             assertEquals(0, small.cpu().pc().value());
             assertEquals(0, other.cpu().pc().value());
         }
+    }
+
+    /** Without a size set, a firmware or payload board gets 4 MiB and a {@code -kernel} boot 16 (Linux needs more). */
+    @Test
+    void translationBufferDefaultsToTheBootsOwn() {
+        assertEquals(UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB, VirtMachine.builder().translationBufferMiB());
+        KernelBoot kernel = new KernelBoot(new byte[256], null, null);
+        assertEquals(16, UnicornCpu.KERNEL_BOOT_TRANSLATION_BUFFER_MIB);
+        assertEquals(16, VirtMachine.builder().kernel(kernel).translationBufferMiB());
+        assertEquals(2, VirtMachine.builder().kernel(kernel).translationBufferMiB(2).translationBufferMiB());
+        assertEquals(8, VirtMachine.builder().translationBufferMiB(8).translationBufferMiB());
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.virtflash.app.cli;
 
 import dev.virtflash.hw.pflash.FlashSemantics;
-import dev.virtflash.virt.cpu.UnicornCpu;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +21,8 @@ import java.util.Optional;
  *                    runs, none otherwise)
  * @param timeout     stop the guest after this long ({@code --timeout}), or none
  * @param dumpDtb     {@code -M virt,dumpdtb=FILE}: write the device tree there and exit without running
- * @param translationBufferMiB {@code -accel tcg,tb-size=N}: MiB of the CPU's translated-code buffer (default 4)
+ * @param translationBufferMiB {@code -accel tcg,tb-size=N}: MiB of the CPU's translated-code buffer, or
+ *                    {@link #DEFAULT_TB_SIZE_MIB} for the board's default (4, and 16 for a {@code -kernel} boot)
  * @param noReboot    {@code -no-reboot}: a guest reset ends the run (exit code 0), as QEMU
  * @param flashSemantics {@code -M virt,flash-semantics=real-nor|qemu-7.2}: real NOR (the default) or QEMU 7.2's
  *                    program overwrite and clear-status
@@ -42,8 +42,8 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     public static final int FLASH_BANKS = 2;
     /** The payload run when no firmware is given. */
     public static final String DEFAULT_PAYLOAD = "default";
-    /** Default {@code tb-size}: the board's. */
-    public static final int DEFAULT_TB_SIZE_MIB = UnicornCpu.DEFAULT_TRANSLATION_BUFFER_MIB;
+    /** No {@code tb-size} given: the board's default for the boot. */
+    public static final int DEFAULT_TB_SIZE_MIB = 0;
 
     public MachineConfig {
         Objects.requireNonNull(firmware, "firmware");

@@ -61,7 +61,10 @@ public final class MachineRunner implements Main.MachineLauncher {
     @Override
     public int launch(MachineConfig config, PrintStream out, PrintStream err) throws IOException {
         VirtMachine.Builder builder = VirtMachine.builder().ramSize(config.ramSize())
-                .translationBufferMiB(config.translationBufferMiB()).flashSemantics(config.flashSemantics());
+                .flashSemantics(config.flashSemantics());
+        if (config.translationBufferMiB() != MachineConfig.DEFAULT_TB_SIZE_MIB) {
+            builder.translationBufferMiB(config.translationBufferMiB());
+        }
         List<DriveSpec> drives = new ArrayList<>(config.drives());
         FirmwareSource firmware = config.firmware();
         NewImages fresh = null;

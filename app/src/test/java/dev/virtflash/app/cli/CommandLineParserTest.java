@@ -288,7 +288,6 @@ class CommandLineParserTest {
     @Test
     void translationBufferAsQemusAccelTbSize() throws Exception {
         assertEquals(MachineConfig.DEFAULT_TB_SIZE_MIB, config().translationBufferMiB());
-        assertEquals(4, MachineConfig.DEFAULT_TB_SIZE_MIB);
         assertEquals(2, config("-accel", "tcg,tb-size=2").translationBufferMiB());
         assertEquals(16, config("--accel", "tb-size=16,accel=tcg").translationBufferMiB());
         assertEquals(MachineConfig.DEFAULT_TB_SIZE_MIB, config("-accel", "tcg").translationBufferMiB());
