@@ -1,10 +1,16 @@
 package dev.virtflash.virt;
 
+import dev.virtflash.memory.HostMemory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -22,6 +28,11 @@ import java.util.zip.GZIPInputStream;
  * </ul>
  * Measured against QEMU 7.2 with a test image that prints what it was given. Not supported: ELF and uImage kernels,
  * AArch32 kernels, {@code -dtb}.
+ *
+ * <p>Built from files ({@link #of}), it keeps no copy of them: every load (at build and at each reset) streams the
+ * files into RAM again, inflating as it goes (a Debian kernel is 33 MiB inflated, which a board used to hold twice in
+ * its heap). A compressed kernel's size is its gzip trailer's (one gzip member, as Debian's {@code vmlinuz}); a
+ * file whose data no longer has the size it had is an error naming it.
  */
 public final class KernelBoot {
 
@@ -36,20 +47,46 @@ public final class KernelBoot {
     static final long TWO_MIB = 2L << 20;
     static final long INITRD_MAX_OFFSET = 128L << 20;
     static final long PAGE = 4096;
+    /** The arm64 header's bytes that {@link #loadOffset} reads. */
+    private static final int HEADER_BYTES = ARM64_MAGIC_OFFSET + 4;
+    /** How much of a file one write into RAM takes. */
+    private static final int CHUNK = 1 << 20;
 
-    private final byte[] image;
-    private final byte[] initrd;
+    private final Content image;
+    private final Content initrd;
     private final String commandLine;
+    /** The image's first {@link #HEADER_BYTES} bytes (fewer if it is shorter). */
+    private final byte[] header;
 
     /**
+     * From bytes in memory, which the boot copies.
+     *
      * @param kernel      the kernel file's bytes (an arm64 {@code Image}, possibly gzip-compressed)
      * @param initrd      the initrd's bytes, or null for none
      * @param commandLine the kernel command line ({@code -append}), or null
      */
     public KernelBoot(byte[] kernel, byte[] initrd, String commandLine) {
-        this.image = inflateIfGzip(kernel);
-        this.initrd = initrd == null ? null : initrd.clone();
+        this(new Bytes(isGzip(kernel) ? inflate(kernel) : kernel.clone()),
+                initrd == null ? null : new Bytes(initrd.clone()), commandLine);
+    }
+
+    private KernelBoot(Content image, Content initrd, String commandLine) {
+        this.image = image;
+        this.initrd = initrd;
         this.commandLine = commandLine;
+        this.header = image.head(HEADER_BYTES);
+    }
+
+    /**
+     * From files, read again at every load: QEMU's {@code -kernel FILE [-initrd FILE] [-append STRING]}.
+     *
+     * @param initrd      null for none
+     * @param commandLine null for none
+     * @throws IOException with a message naming the file (and the option) that cannot be read or inflated
+     */
+    public static KernelBoot of(Path kernel, Path initrd, String commandLine) throws IOException {
+        return new KernelBoot(FileContent.open("-kernel", kernel, true),
+                initrd == null ? null : FileContent.open("-initrd", initrd, false), commandLine);
     }
 
     /** Where everything goes in a RAM of {@code ramSize} bytes at {@code ramBase}. */
@@ -60,32 +97,44 @@ public final class KernelBoot {
      * @throws IllegalArgumentException if the kernel and the initrd do not fit in RAM (the message says by how much)
      */
     public Layout layout(long ramBase, long ramSize) {
-        long offset = loadOffset(image);
+        long offset = loadOffset(header);
         long kernel = ramBase + offset;
-        long kernelEnd = kernel + image.length;
+        long kernelEnd = kernel + image.length();
         long initrdStart = ramBase + Math.min(ramSize / 2, INITRD_MAX_OFFSET);
         if (initrdStart < kernelEnd) {
             initrdStart = (kernelEnd + PAGE - 1) & -PAGE;
         }
-        long initrdEnd = initrdStart + (initrd == null ? 0 : initrd.length);
+        long initrdEnd = initrdStart + (initrd == null ? 0 : initrd.length());
         long deviceTree = (initrdEnd + TWO_MIB - 1) & -TWO_MIB;
         long needed = deviceTree + VirtDeviceTree.BLOB_SIZE - ramBase;
         if (kernelEnd - ramBase > ramSize || needed > ramSize) {
             throw new IllegalArgumentException(String.format("-kernel: the kernel (%d bytes at 0x%x)%s and the device "
-                            + "tree need %d bytes of RAM, -m gives %d", image.length, kernel,
-                    initrd == null ? "" : ", the initrd (" + initrd.length + " bytes)", needed, ramSize));
+                            + "tree need %d bytes of RAM, -m gives %d", image.length(), kernel,
+                    initrd == null ? "" : ", the initrd (" + initrd.length() + " bytes)", needed, ramSize));
         }
         return new Layout(kernel, kernelEnd, initrdStart, initrdEnd, deviceTree);
     }
 
-    /** The kernel image as loaded (inflated). */
-    public byte[] image() {
-        return image.clone();
+    /**
+     * Writes the kernel (inflated) and the initrd where {@code layout} puts them, into {@code ram} at {@code ramBase}.
+     *
+     * @throws UncheckedIOException naming the file, if one cannot be read or is no longer what it was
+     */
+    public void load(HostMemory ram, long ramBase, Layout layout) {
+        image.copyTo(ram, layout.kernel() - ramBase);
+        if (initrd != null) {
+            initrd.copyTo(ram, layout.initrdStart() - ramBase);
+        }
     }
 
-    /** The initrd, or null. */
-    public byte[] initrd() {
-        return initrd == null ? null : initrd.clone();
+    /** The kernel image's size as loaded (inflated). */
+    public long imageLength() {
+        return image.length();
+    }
+
+    /** Whether there is an initrd. */
+    public boolean hasInitrd() {
+        return initrd != null;
     }
 
     /** The command line, or null. */
@@ -94,7 +143,7 @@ public final class KernelBoot {
     }
 
     static long loadOffset(byte[] image) {
-        if (image.length >= ARM64_MAGIC_OFFSET + 4 && image[ARM64_MAGIC_OFFSET] == ARM64_MAGIC[0]
+        if (image.length >= HEADER_BYTES && image[ARM64_MAGIC_OFFSET] == ARM64_MAGIC[0]
                 && image[ARM64_MAGIC_OFFSET + 1] == ARM64_MAGIC[1] && image[ARM64_MAGIC_OFFSET + 2] == ARM64_MAGIC[2]
                 && image[ARM64_MAGIC_OFFSET + 3] == ARM64_MAGIC[3]) {
             ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
@@ -107,10 +156,11 @@ public final class KernelBoot {
         return DEFAULT_LOAD_OFFSET;
     }
 
-    private static byte[] inflateIfGzip(byte[] kernel) {
-        if (kernel.length < 2 || (kernel[0] & 0xFF) != 0x1F || (kernel[1] & 0xFF) != 0x8B) {
-            return kernel.clone();
-        }
+    private static boolean isGzip(byte[] head) {
+        return head.length >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B;
+    }
+
+    private static byte[] inflate(byte[] kernel) {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(kernel))) {
             return in.readAllBytes();
         } catch (IOException e) {
@@ -120,7 +170,108 @@ public final class KernelBoot {
 
     @Override
     public String toString() {
-        return "KernelBoot[" + image.length + " bytes" + (initrd == null ? "" : ", initrd " + initrd.length + " bytes")
+        return "KernelBoot[" + image + (initrd == null ? "" : ", initrd " + initrd)
                 + (commandLine == null ? "" : ", \"" + commandLine + "\"") + "]";
+    }
+
+    /** What goes into RAM: its size, its first bytes, and a copy into RAM. */
+    private interface Content {
+        long length();
+
+        byte[] head(int n);
+
+        void copyTo(HostMemory ram, long offset);
+    }
+
+    private record Bytes(byte[] bytes) implements Content {
+        @Override
+        public long length() {
+            return bytes.length;
+        }
+
+        @Override
+        public byte[] head(int n) {
+            return Arrays.copyOf(bytes, Math.min(n, bytes.length));
+        }
+
+        @Override
+        public void copyTo(HostMemory ram, long offset) {
+            ram.write(offset, bytes, 0, bytes.length);
+        }
+
+        @Override
+        public String toString() {
+            return bytes.length + " bytes";
+        }
+    }
+
+    /** A file, inflated on the way if it is gzip data and {@code inflate} is allowed (the kernel, not the initrd). */
+    private record FileContent(String option, Path file, boolean gzip, long length, byte[] head) implements Content {
+
+        static FileContent open(String option, Path file, boolean inflate) throws IOException {
+            try {
+                byte[] magic;
+                try (InputStream in = Files.newInputStream(file)) {
+                    magic = in.readNBytes(2);
+                }
+                boolean gzip = inflate && isGzip(magic);
+                byte[] head;
+                try (InputStream in = stream(file, gzip)) {
+                    head = in.readNBytes(HEADER_BYTES);
+                }
+                return new FileContent(option, file, gzip, gzip ? inflatedSize(file) : Files.size(file), head);
+            } catch (IOException e) {
+                throw new IOException(option + " " + file + ": cannot read it (" + e.getMessage() + ")", e);
+            }
+        }
+
+        /** ISIZE, the gzip trailer's inflated size (mod 2^32): what QEMU's loader learns by inflating. */
+        private static long inflatedSize(Path file) throws IOException {
+            try (FileChannel ch = FileChannel.open(file)) {
+                ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+                long size = ch.size();
+                if (size < 18 || ch.read(trailer, size - 4) != 4) {
+                    throw new IOException("gzip data is truncated");
+                }
+                return Integer.toUnsignedLong(trailer.getInt(0));
+            }
+        }
+
+        private static InputStream stream(Path file, boolean gzip) throws IOException {
+            InputStream in = Files.newInputStream(file);
+            return gzip ? new GZIPInputStream(in, 1 << 16) : in;
+        }
+
+        @Override
+        public byte[] head(int n) {
+            return Arrays.copyOf(head, Math.min(n, head.length));
+        }
+
+        @Override
+        public void copyTo(HostMemory ram, long offset) {
+            byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(length, 1))];
+            long done = 0;
+            try (InputStream in = stream(file, gzip)) {
+                int n;
+                while ((n = in.readNBytes(chunk, 0, chunk.length)) > 0) {
+                    if (done + n > length) {
+                        break;
+                    }
+                    ram.write(offset + done, chunk, 0, n);
+                    done += n;
+                }
+                if (done != length || in.read() != -1) {
+                    throw new IOException("it changed since the machine was built: " + length + " bytes"
+                            + (gzip ? " inflated" : "") + " expected");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(option + " " + file + ": cannot load it (" + e.getMessage() + ")", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return file + " (" + length + " bytes" + (gzip ? " inflated" : "") + ")";
+        }
     }
 }

@@ -170,12 +170,7 @@ public final class VirtMachine implements AutoCloseable {
             loadDeviceTree(ram, VirtDeviceTree.LOAD_ADDRESS - base, deviceTree, size);
             return;
         }
-        byte[] image = kernel.image();
-        ram.write(layout.kernel() - base, image, 0, image.length);
-        byte[] initrd = kernel.initrd();
-        if (initrd != null) {
-            ram.write(layout.initrdStart() - base, initrd, 0, initrd.length);
-        }
+        kernel.load(ram, base, layout);
         loadDeviceTree(ram, layout.deviceTree() - base, deviceTree, size);
     }
 
@@ -432,7 +427,7 @@ public final class VirtMachine implements AutoCloseable {
                 if (kernel != null) {
                     layout = kernel.layout(VirtMemoryMap.RAM.base(), ramSize);
                     dt.bootargs(kernel.commandLine());
-                    if (kernel.initrd() != null) {
+                    if (kernel.hasInitrd()) {
                         dt.initrd(layout.initrdStart(), layout.initrdEnd());
                     }
                 }

@@ -1,15 +1,19 @@
 package dev.virtflash.virt;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.memory.HostMemory;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.GuestProgram;
 import dev.virtflash.virt.devices.ConsoleSource;
 import dev.virtflash.virt.fdt.Dtc;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -75,8 +79,45 @@ class KernelBootTest {
             out.write(raw);
         }
         KernelBoot boot = new KernelBoot(gz.toByteArray(), null, null);
-        assertEquals(8192, boot.image().length);
+        assertEquals(8192, boot.imageLength());
         assertEquals(RAM + 2 * MIB, boot.layout(RAM, 128 * MIB).kernel());
+    }
+
+    /** From files: nothing kept but their size and header; every load reads them again, inflating on the way. */
+    @Test
+    void filesAreReadAtEveryLoadAndAChangedOneIsAnErrorNamingIt() throws Exception {
+        byte[] raw = image(0, 3 * MIB + 100, (int) (3 * MIB + 100));
+        new Random(3).nextBytes(raw);
+        System.arraycopy(image(0, 3 * MIB + 100, (int) (3 * MIB + 100)), 0, raw, 0, 64); // the header again
+        Path gz = dir.resolve("Image.gz");
+        try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(raw);
+        }
+        Path initrd = dir.resolve("initrd");
+        Files.write(initrd, new byte[] {1, 2, 3, 4, 5});
+        KernelBoot boot = KernelBoot.of(gz, initrd, null);
+        assertEquals(raw.length, boot.imageLength());
+        KernelBoot.Layout l = boot.layout(RAM, 128 * MIB);
+        assertEquals(RAM + 2 * MIB, l.kernel());
+        assertEquals(l.initrdStart() + 5, l.initrdEnd());
+        try (HostMemory ram = HostMemory.allocate("ram", 128 * MIB)) {
+            boot.load(ram, RAM, l);
+            byte[] back = new byte[raw.length];
+            ram.read(l.kernel() - RAM, back, 0, back.length);
+            assertArrayEquals(raw, back);
+            byte[] rd = new byte[5];
+            ram.read(l.initrdStart() - RAM, rd, 0, 5);
+            assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, rd);
+
+            Files.write(initrd, new byte[] {1, 2, 3});
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> boot.load(ram, RAM, l));
+            assertEquals("-initrd " + initrd + ": cannot load it (it changed since the machine was built: 5 bytes "
+                    + "expected)", e.getMessage());
+        }
+        IOException missing = assertThrows(IOException.class,
+                () -> KernelBoot.of(dir.resolve("nothing"), null, null));
+        assertTrue(missing.getMessage().startsWith("-kernel " + dir.resolve("nothing") + ": cannot read it ("),
+                missing.getMessage());
     }
 
     @ParameterizedTest
@@ -100,7 +141,7 @@ class KernelBootTest {
 
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         try (VirtMachine m = VirtMachine.builder()
-                .kernel(new KernelBoot(Files.readAllBytes(image), withInitrd ? rd : null, append))
+                .kernel(KernelBoot.of(image, withInitrd ? initrd : null, append))
                 .console(console::write, ConsoleSource.none()).build()) {
             CpuExit exit = m.run(Duration.ofSeconds(30));
             assertInstanceOf(CpuExit.PowerOff.class, exit, exit::describe);

@@ -69,8 +69,7 @@ public final class MachineSetup {
      * @param append null for none
      */
     public MachineSetup kernel(Path kernel, Path initrd, String append) throws IOException {
-        this.kernel = new KernelBoot(Files.readAllBytes(kernel), initrd == null ? null : Files.readAllBytes(initrd),
-                append);
+        this.kernel = KernelBoot.of(kernel, initrd, append);
         return this;
     }
 

@@ -136,19 +136,9 @@ public final class MachineRunner implements Main.MachineLauncher {
         }
     }
 
-    /** Reads the files of a {@code -kernel} boot (one-line errors naming the file). */
+    /** The files of a {@code -kernel} boot, read at every load (one-line errors naming the file). */
     static KernelBoot kernelBoot(FirmwareSource.Kernel k) throws IOException {
-        byte[] kernel = read("-kernel", k.kernel());
-        byte[] initrd = k.initrd() == null ? null : read("-initrd", k.initrd());
-        return new KernelBoot(kernel, initrd, k.append());
-    }
-
-    private static byte[] read(String option, Path file) throws IOException {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IOException(option + " " + file + ": cannot read it (" + e.getMessage() + ")", e);
-        }
+        return KernelBoot.of(k.kernel(), k.initrd(), k.append());
     }
 
     /**

@@ -110,7 +110,7 @@ public final class Main {
             KernelBoot boot = MachineRunner.kernelBoot(k);
             KernelBoot.Layout layout = boot.layout(VirtMemoryMap.RAM.base(), config.ramSize());
             dt.bootargs(boot.commandLine());
-            if (boot.initrd() != null) {
+            if (boot.hasInitrd()) {
                 dt.initrd(layout.initrdStart(), layout.initrdEnd());
             }
         }
