@@ -34,6 +34,13 @@ final class InterruptDelivery {
     /** Stops in a row that found an asserted interrupt masked, and the current interval of timed looks. */
     private int maskedStreak;
     private long maskedInterval;
+    /**
+     * When the next timed look at a masked interrupt is due ({@link System#nanoTime()} clock), or 0 for none: fixed
+     * when set, so that stops in between (a guest looping through WFI) do not keep pushing it away.
+     */
+    private long maskedLookAt;
+    /** The last wait for an interrupt ended with one asserted: the stop that follows is a WFI's. */
+    private boolean afterWfi;
 
     InterruptDelivery(UnicornEngine engine, PreciseStopper stopper, InterruptWiring wiring, GenericTimerBinding timer,
                       DeadlineAlarm alarm, RunControl control) {
@@ -50,9 +57,14 @@ final class InterruptDelivery {
      * deadline alarm for the next event. An asserted but masked input makes the next run stop after its first
      * block, to look at the mask again (MSR DAIFClr, MSR DAIF and ERET all end their block); after
      * {@link #MASKED_PRECISE_POLLS} such stops in a row, the alarm looks again instead, at intervals growing from
-     * {@link #MASKED_POLL_MIN_NANOS} to {@link #MASKED_POLL_MAX_NANOS}.
+     * {@link #MASKED_POLL_MIN_NANOS} to {@link #MASKED_POLL_MAX_NANOS}, each look due at a fixed time. The stop
+     * after a WFI that a masked interrupt ended always looks after the next block: before this, a Linux idle loop
+     * (WFI with IRQs masked, then unmask) could spin through WFI for seconds with the interrupt pending, each of its
+     * stops at the WFI, masked, and each pushing the timed look away.
      */
     void service() {
+        boolean wfi = afterWfi;
+        afterWfi = false;
         long now = System.nanoTime();
         timer.refresh(now);
         wiring.poll(now);
@@ -71,22 +83,30 @@ final class InterruptDelivery {
             } else if (((pstate >>> 2) & 3) <= 1) {
                 masked = true;
                 maskedPolls++;
-                if (maskedStreak < MASKED_PRECISE_POLLS) {
-                    // Short critical sections: catch the unmasking instruction exactly.
-                    maskedStreak++;
+                if (wfi || maskedStreak < MASKED_PRECISE_POLLS) {
+                    // Short critical sections: catch the unmasking instruction exactly. Always after a WFI that an
+                    // interrupt ended with the interrupt masked: an idle loop (Linux's) unmasks right after it, and
+                    // its WFI, which returns at once, would otherwise be the only stops the CPU makes.
+                    if (!wfi) {
+                        maskedStreak++;
+                    }
                     maskedInterval = MASKED_POLL_MIN_NANOS;
                     stopper.requestAfter(engine.pc());
                 } else {
                     // A long masked stretch (firmware writing flash with IRQs off, a loop of a few blocks): look
                     // again at growing intervals, so that it runs at full speed while still taking the interrupt
                     // soon after it is unmasked.
-                    nextLook = now + maskedInterval;
-                    maskedInterval = Math.min(2 * maskedInterval, MASKED_POLL_MAX_NANOS);
+                    if (maskedLookAt == 0 || now - maskedLookAt >= 0) {
+                        maskedLookAt = now + maskedInterval;
+                        maskedInterval = Math.min(2 * maskedInterval, MASKED_POLL_MAX_NANOS);
+                    }
+                    nextLook = maskedLookAt;
                 }
             }
         }
         if (!masked) {
             maskedStreak = 0;
+            maskedLookAt = 0;
         }
         alarm.arm(Math.min(nextLook, Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
     }
@@ -104,6 +124,7 @@ final class InterruptDelivery {
             timer.refresh(now);
             wiring.poll(now);
             if (wiring.irq() || wiring.fiq()) {
+                afterWfi = true;
                 return;
             }
             long deadline = Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos());
