@@ -6,13 +6,7 @@ _start:
     adr x8, vectors
     msr vbar_el1, x8
     isb
-    mov w9, #1
-    str w9, [x0]                // GICD_CTLR = 1
-    str w9, [x0, #0x104]        // GICD_ISENABLER1: ID 32
-    mov w9, #0xff
-    str w9, [x1, #4]            // GICC_PMR
-    mov w9, #1
-    str w9, [x1]                // GICC_CTLR = 1
+    gic_on 0x104, 0              // ID 32
     mov x20, #0
     mov x28, #0
     msr daifclr, #2

@@ -10,14 +10,7 @@ _start:
     msr vbar_el1, x8
     isb
     msr daifset, #2
-    mov w9, #1
-    str w9, [x0]                // GICD_CTLR = 1
-    mov w9, #(1 << 27)
-    str w9, [x0, #0x100]        // GICD_ISENABLER0: PPI 27
-    mov w9, #0xff
-    str w9, [x1, #4]            // GICC_PMR
-    mov w9, #1
-    str w9, [x1]                // GICC_CTLR = 1
+    gic_on 0x100, 27            // PPI 27
     mov x20, #0
     msr cntv_cval_el0, xzr
     mov x9, #1
@@ -53,17 +46,7 @@ finish:
 
     .balign 0x800
 vectors:
-    .org vectors + 0x000
-    b .
-    .org vectors + 0x080
-    b .
-    .org vectors + 0x100
-    b .
-    .org vectors + 0x180
-    b .
-    .org vectors + 0x200
-    b .
-    .org vectors + 0x280
+    vectors_up_to_irq
     ldr w23, [x1, #0xc]         // GICC_IAR
     mrs x21, spsr_el1
     mrs x22, elr_el1
