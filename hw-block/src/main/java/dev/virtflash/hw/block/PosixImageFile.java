@@ -297,8 +297,33 @@ final class PosixImageFile implements ImageFile {
         try {
             channel.close();
         } finally {
-            PosixLibc.close(fd); // releases the OFD lock
+            try {
+                unlockAll();
+            } finally {
+                PosixLibc.close(fd);
+            }
         }
+    }
+
+    /**
+     * Drops every lock of this open file description at once. Closing the descriptor alone releases them only when no
+     * other descriptor refers to the description: a child process that another thread is spawning holds a copy of
+     * every descriptor until it executes (O_CLOEXEC acts only then), and a QEMU started right after this close would
+     * find the image still locked.
+     */
+    private void unlockAll() {
+        byte[] whole = flock(PosixLibc.F_UNLCK, 0);
+        ByteBuffer.wrap(whole).order(ByteOrder.nativeOrder()).putLong(16, 0); // l_len 0: to the end, and beyond
+        try {
+            PosixLibc.fcntl(fd, PosixLibc.F_OFD_SETLK, whole);
+        } catch (LastErrorException e) {
+            // Nothing to undo: closing the descriptor still releases the locks once no copy of it is left.
+        }
+    }
+
+    /** The descriptor that holds the locks, for tests that hold a second reference to its open file description. */
+    int lockDescriptor() {
+        return fd;
     }
 
     private void checkWritable() throws IOException {

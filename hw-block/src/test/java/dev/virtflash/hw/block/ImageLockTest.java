@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import dev.virtflash.hw.block.image.Images;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,6 +82,32 @@ class ImageLockTest {
         }
         try (BlockBackend reader = Images.open(image, "raw", true)) {
             assertTrue(reader.readOnly());
+        }
+    }
+
+    /** The descriptor calls a spawning child process makes implicitly: it holds a copy of every descriptor. */
+    interface Descriptors extends Library {
+        int dup(int fd);
+
+        int close(int fd);
+    }
+
+    @Test
+    void closeReleasesTheLockWhileACopyOfTheDescriptorLivesOn() throws IOException {
+        Descriptors libc = Native.load("c", Descriptors.class);
+        PosixImageFile writer = PosixImageFile.open(image, false);
+        int copy = libc.dup(writer.lockDescriptor()); // as in a child between fork and exec
+        assertTrue(copy >= 0);
+        try {
+            writer.close();
+            try (BlockBackend again = Images.open(image, "raw", false)) {
+                assertFalse(again.readOnly());
+            }
+            ExternalTool.Result write = ExternalTool.exec(dir, "qemu-io", "-f", "raw", "-c", "write -P 9 0 512",
+                    image.toString());
+            assertEquals(0, write.exitCode(), "released: " + write.err());
+        } finally {
+            libc.close(copy);
         }
     }
 
