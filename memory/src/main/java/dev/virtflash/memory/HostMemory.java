@@ -205,6 +205,28 @@ public final class HostMemory implements AutoCloseable {
     }
 
     /**
+     * For {@link PageMerger}: maps {@code [offset, offset + length)} (whole pages) private and writable from
+     * {@code fd} at {@code fileOffset}, not populated: the guest's next read maps the file's page, its next write
+     * copies it. Only for memory the CPU writes directly; the caller makes sure the bytes are the same.
+     *
+     * @return whether the kernel took it (if not, the pages are as before)
+     */
+    boolean mapCopyOnWrite(long offset, long length, int fd, long fileOffset) {
+        check(offset, length);
+        if (written != null || sealed) {
+            throw new IllegalStateException("host memory '" + name + "': only CPU-written memory is merged");
+        }
+        try {
+            Libc.mmap(address + offset, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_FIXED,
+                    fd, fileOffset);
+        } catch (LastErrorException e) {
+            return false;
+        }
+        fileMapped = true;
+        return true;
+    }
+
+    /**
      * Makes the whole memory read-only, for good: the kernel refuses writes to it, and every mutator of this class
      * throws {@link IllegalStateException}. For memory that boards share and only read.
      */

@@ -39,6 +39,24 @@ final class Libc {
 
     static native int madvise(long addr, long length, int advice) throws LastErrorException;
 
+    /** {@code memfd_create(2)}: an anonymous file in memory (shmem), whose pages can be mapped anywhere. */
+    static native int memfd_create(String name, int flags) throws LastErrorException;
+
+    static final int MFD_CLOEXEC = 1;
+
+    static native int ftruncate(int fd, long length) throws LastErrorException;
+
+    static native int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
+
+    static final int FALLOC_FL_KEEP_SIZE = 1;
+    static final int FALLOC_FL_PUNCH_HOLE = 2;
+
+    static native long pread(int fd, long buffer, long count, long offset) throws LastErrorException;
+
+    static native long pwrite(int fd, long buffer, long count, long offset) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
     /** glibc: gives the free memory of every malloc arena back to the kernel; 1 if some was released. */
     static native int malloc_trim(long pad);
 

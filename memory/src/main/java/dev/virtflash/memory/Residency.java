@@ -3,13 +3,9 @@ package dev.virtflash.memory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * How much memory is really resident: per {@link HostMemory}, and for the whole process; and which pages were touched.
@@ -25,12 +21,7 @@ public final class Residency {
 
     private static final Path SMAPS = Path.of("/proc/self/smaps");
     private static final Path STATUS = Path.of("/proc/self/status");
-    private static final Path PAGEMAP = Path.of("/proc/self/pagemap");
     private static final long PAGE = Libc.PAGE_SIZE;
-    /** {@code /proc/self/pagemap}: bit 63 of a page's entry, the page is present in RAM. */
-    private static final long PM_PRESENT = 1L << 63;
-    /** Bit 62: the page is swapped out (touched as surely as a present one). */
-    private static final long PM_SWAPPED = 1L << 62;
 
     private Residency() {
     }
@@ -88,29 +79,11 @@ public final class Residency {
      * of the pages written.
      */
     public static long presentBytes(HostMemory memory) {
-        long pages = memory.mappedSize() / PAGE;
-        long first = memory.address() / PAGE;
         long present = 0;
-        try (FileChannel pagemap = FileChannel.open(PAGEMAP, StandardOpenOption.READ)) {
-            ByteBuffer entries = ByteBuffer.allocate(8 * 4096).order(ByteOrder.nativeOrder());
-            for (long done = 0; done < pages; ) {
-                int n = (int) Math.min(4096, pages - done);
-                entries.clear().limit(8 * n);
-                long position = (first + done) * 8;
-                while (entries.hasRemaining()) {
-                    if (pagemap.read(entries, position + entries.position()) < 0) {
-                        throw new IOException("unexpected end of " + PAGEMAP);
-                    }
-                }
-                for (int i = 0; i < n; i++) {
-                    if ((entries.getLong(8 * i) & (PM_PRESENT | PM_SWAPPED)) != 0) {
-                        present++;
-                    }
-                }
-                done += n;
+        for (long entry : PageMap.read(memory.address(), memory.mappedSize() / PAGE)) {
+            if ((entry & (PageMap.PRESENT | PageMap.SWAPPED)) != 0) {
+                present++;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + PAGEMAP, e);
         }
         return present * PAGE;
     }

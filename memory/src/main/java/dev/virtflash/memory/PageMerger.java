@@ -1,0 +1,237 @@
+package dev.virtflash.memory;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * Merges the pages of one guest RAM ({@link HostMemory#allocateCpuWritable}) with the same pages of other boards'
+ * RAM, and gives back the pages the guest filled with zeros: QEMU's {@code mem-merge}, without KSM.
+ *
+ * <p>{@link #merge()} looks only at the pages that are this memory's own anonymous pages ({@code /proc/self/pagemap}:
+ * present, not a file's): pages nothing touched stay untouched, and pages already merged are not read again. A page
+ * of zeros is given back ({@code MADV_DONTNEED}); any other page goes into the {@link SharedPages} pool (or finds its
+ * copy there) and is mapped back from it private and copy-on-write, at the same address, with the same bytes: the
+ * CPU's pointers into RAM stay valid, a read maps the pool's page, a write makes the board's own copy again.
+ * Consecutive pages that land in consecutive slots map as one run, and a memory makes at most
+ * {@value #MAX_MAPPINGS} mappings in its life, far below the kernel's limit of 65,530 per process even for dozens of
+ * boards.
+ *
+ * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
+ * interrupt ({@link #mergeIfDue}), never while the guest runs. A merge costs about a millisecond per 4 MiB of RAM the
+ * guest wrote since; {@link #mergeIfDue} spaces merges so that they take at most 2 % of the time.
+ *
+ * <p>Not done: pages that a guest keeps rewriting are merged again at every merge (each time copied back by the
+ * guest's next write); a slot that no page maps any more after such a write is held until the page is merged
+ * elsewhere or the memory closes.
+ */
+public final class PageMerger implements AutoCloseable {
+
+    private static final long PAGE = Libc.PAGE_SIZE;
+    /** Mappings one memory may make in its life; each splits a kernel memory area at most twice. */
+    static final int MAX_MAPPINGS = 1024;
+    /** The least time between two merges. */
+    private static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
+    /** A merge that took t waits at least this many times t for the next: merges take at most 2 % of the time. */
+    private static final int INTERVAL_PER_DURATION = 50;
+
+    private final HostMemory memory;
+    private final SharedPages pool;
+    /** The pool slot mapped at each page since its last merge, or -1: the page is in anonymous memory. */
+    private final int[] slotOf;
+    /** Pages in a mapping of the pool's file (merged at least once, maybe copied back since by a write). */
+    private final BitSet inFileMapping = new BitSet();
+    private final Memory scratch = new Memory(PAGE);
+    private int mappings;
+    private long nextDue;
+    /** Written on the CPU thread, read by anyone. */
+    private volatile long merges;
+    private long pagesMerged;
+    private long zeroPagesGiven;
+    private boolean closed;
+
+    /**
+     * A merger of {@code memory}'s pages into {@code pool}.
+     *
+     * @param memory CPU-written memory (guest RAM)
+     * @param pool shared with the other boards whose RAM should merge with this one
+     * @param now {@link System#nanoTime()}: the first {@link #mergeIfDue} merges no earlier than a second later
+     */
+    public PageMerger(HostMemory memory, SharedPages pool, long now) {
+        if (memory.tracksWrites()) {
+            throw new IllegalArgumentException("host memory '" + memory.name() + "' is not CPU-written RAM");
+        }
+        this.memory = memory;
+        this.pool = pool;
+        this.slotOf = new int[Math.toIntExact(memory.mappedSize() / PAGE)];
+        Arrays.fill(slotOf, -1);
+        this.nextDue = now + MIN_INTERVAL_NANOS;
+    }
+
+    /** What one merge did. */
+    public record Result(long pagesMerged, long zeroPagesGiven, long pagesRead) {
+    }
+
+    /**
+     * {@link #merge()} if at least a second has passed since the last merge ended and 50 times as long as it took:
+     * for an idle guest, on the CPU thread.
+     *
+     * @return the merge's result, or null if none was due
+     */
+    public Result mergeIfDue(long now) {
+        if (closed || now - nextDue < 0) {
+            return null;
+        }
+        Result r = merge();
+        long end = System.nanoTime();
+        nextDue = end + Math.max(MIN_INTERVAL_NANOS, INTERVAL_PER_DURATION * (end - now));
+        return r;
+    }
+
+    /** Merges now (see the class comment). Only while nothing writes the memory. */
+    public Result merge() {
+        if (closed) {
+            return new Result(0, 0, 0);
+        }
+        long base = memory.address();
+        long[] entries = PageMap.read(base, slotOf.length);
+        long merged = 0;
+        long given = 0;
+        long read = 0;
+        int runStart = 0;
+        int runLength = 0; // pages from runStart mapped to consecutive slots from slotOf[runStart]
+        int zeroStart = 0;
+        int zeroLength = 0; // anonymous zero pages from zeroStart
+        for (int p = 0; p < slotOf.length; p++) {
+            long e = entries[p];
+            if ((e & PageMap.PRESENT) == 0 || (e & PageMap.FILE_OR_SHARED) != 0) {
+                continue; // untouched, swapped out, or still the pool's page
+            }
+            read++;
+            LongBuffer page = new Pointer(base + p * PAGE).getByteBuffer(0, PAGE).order(ByteOrder.nativeOrder())
+                    .asLongBuffer();
+            long hash = hash(page);
+            if (hash == ZERO_HASH && isZero(page) && !inFileMapping.get(p)) {
+                // In anonymous memory a dropped page reads as zeros (in a file's mapping it would bring the file's
+                // bytes back: such a page is merged like any other).
+                if (zeroStart + zeroLength != p) {
+                    giveBack(zeroStart, zeroLength);
+                    zeroStart = p;
+                    zeroLength = 0;
+                }
+                zeroLength++;
+                given++;
+                continue;
+            }
+            if (mappings >= MAX_MAPPINGS) {
+                continue;
+            }
+            boolean follows = runLength > 0 && runStart + runLength == p;
+            int slot = pool.share(base + p * PAGE, hash, scratch, follows ? slotOf[runStart] + runLength : -1);
+            if (slot < 0) {
+                continue;
+            }
+            if (slotOf[p] >= 0) {
+                pool.release(slotOf[p]);
+            }
+            slotOf[p] = slot;
+            merged++;
+            if (follows && slot == slotOf[runStart] + runLength) {
+                runLength++;
+            } else {
+                merged -= map(runStart, runLength);
+                runStart = p;
+                runLength = 1;
+            }
+        }
+        merged -= map(runStart, runLength);
+        giveBack(zeroStart, zeroLength);
+        pagesMerged += merged;
+        zeroPagesGiven += given;
+        merges = merges + 1; // last: another thread that sees the count sees the merge done
+        return new Result(merged, given, read);
+    }
+
+    /**
+     * Maps {@code length} pages from {@code start} to their consecutive slots.
+     *
+     * @return how many pages stayed this memory's own because the kernel refused the mapping
+     */
+    private int map(int start, int length) {
+        if (length == 0) {
+            return 0;
+        }
+        mappings++;
+        if (memory.mapCopyOnWrite(start * PAGE, length * PAGE, pool.fd(), SharedPages.offset(slotOf[start]))) {
+            inFileMapping.set(start, start + length);
+            return 0;
+        }
+        for (int p = start; p < start + length; p++) {
+            pool.release(slotOf[p]);
+            slotOf[p] = -1;
+        }
+        return length;
+    }
+
+    private void giveBack(int start, int length) {
+        if (length > 0) {
+            NativeMemory.giveBackZeros(memory.address() + start * PAGE, memory.address() + (start + length) * PAGE);
+        }
+    }
+
+    /** Bytes of zeros hash to this (the hash of 512 zero longs), so only such pages are checked for zeros. */
+    private static final long ZERO_HASH = hash(LongBuffer.wrap(new long[(int) (PAGE / 8)]));
+
+    /** A 64-bit hash of a page's 512 longs; equal pages hash equal, the pool compares bytes before it shares. */
+    static long hash(LongBuffer page) {
+        long h = 0x9E37_79B9_7F4A_7C15L;
+        for (int i = 0; i < page.limit(); i++) {
+            h = (h ^ page.get(i)) * 0xFF51_AFD7_ED55_8CCDL;
+            h ^= h >>> 29;
+        }
+        return h;
+    }
+
+    private static boolean isZero(LongBuffer page) {
+        for (int i = 0; i < page.limit(); i++) {
+            if (page.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Merges finished so far. */
+    public long merges() {
+        return merges;
+    }
+
+    /** Pages put into the pool or found there, in all merges so far. */
+    public long pagesMerged() {
+        return pagesMerged;
+    }
+
+    /** Zero pages given back, in all merges so far. */
+    public long zeroPagesGiven() {
+        return zeroPagesGiven;
+    }
+
+    /** Releases every slot this memory mapped (the memory's own close unmaps them). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int slot : slotOf) {
+            if (slot >= 0) {
+                pool.release(slot);
+            }
+        }
+        Arrays.fill(slotOf, -1);
+        scratch.close();
+    }
+}

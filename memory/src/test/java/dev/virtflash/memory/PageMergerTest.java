@@ -1,0 +1,134 @@
+package dev.virtflash.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Merging the RAM of two boards: pages alike become one copy in the pool, zero pages are given back, nothing untouched
+ * is touched, and a write after a merge changes only the writer's page.
+ */
+class PageMergerTest {
+
+    private static final int PAGE = 4096;
+    private static final long SIZE = 4L << 20;
+
+    private static byte[] page(int seed) {
+        byte[] b = new byte[PAGE];
+        for (int i = 0; i < PAGE; i++) {
+            b[i] = (byte) (seed * 31 + i * 7 + (i >> 8));
+        }
+        return b;
+    }
+
+    private static byte[] read(HostMemory m, long offset) {
+        byte[] b = new byte[PAGE];
+        m.read(offset, b, 0, PAGE);
+        return b;
+    }
+
+    /** Pages 0-9 alike in both, page 20 different, page 30 zeros written, page 40 a copy of page 0 in the same RAM. */
+    private static void fill(HostMemory m, int own) {
+        for (int p = 0; p < 10; p++) {
+            m.write((long) p * PAGE, page(p), 0, PAGE);
+        }
+        m.write(20L * PAGE, page(own), 0, PAGE);
+        m.fill(30L * PAGE, PAGE, (byte) 0);
+        m.write(40L * PAGE, page(0), 0, PAGE);
+    }
+
+    @Test
+    void pagesAlikeAreOneCopyZerosAreGivenBackAndWritesStayTheWritersOwn() {
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             HostMemory b = HostMemory.allocateCpuWritable("ram.b", SIZE);
+             PageMerger ma = new PageMerger(a, pool, 0);
+             PageMerger mb = new PageMerger(b, pool, 0)) {
+            fill(a, 100);
+            fill(b, 200);
+            assertEquals(13L * PAGE, Residency.presentBytes(a));
+
+            PageMerger.Result ra = ma.merge();
+            assertEquals(new PageMerger.Result(12, 1, 13), ra);
+            assertEquals(11L * PAGE, pool.bytes(), "page 40 is page 0's slot");
+            PageMerger.Result rb = mb.merge();
+            assertEquals(new PageMerger.Result(12, 1, 13), rb);
+            assertEquals(12L * PAGE, pool.bytes(), "only b's page 20 was new");
+            for (HostMemory m : new HostMemory[] {a, b}) {
+                assertEquals(0, Residency.presentBytes(m), "merged pages are mapped again only when read");
+                assertEquals(0, Residency.anonymousBytes(m));
+            }
+
+            assertArrayEquals(page(3), read(a, 3L * PAGE));
+            assertArrayEquals(page(100), read(a, 20L * PAGE));
+            assertArrayEquals(page(200), read(b, 20L * PAGE));
+            assertArrayEquals(new byte[PAGE], read(b, 30L * PAGE));
+            assertArrayEquals(page(0), read(b, 40L * PAGE));
+            assertEquals(0, Residency.anonymousBytes(a), "reading maps the pool's pages, it copies none");
+
+            a.write(3L * PAGE + 5, new byte[] {1, 2, 3}, 0, 3);
+            assertEquals(PAGE, Residency.anonymousBytes(a), "a write copies that one page");
+            assertArrayEquals(page(3), read(b, 3L * PAGE), "b's page is unchanged");
+            byte[] changed = page(3);
+            changed[5] = 1;
+            changed[6] = 2;
+            changed[7] = 3;
+            assertArrayEquals(changed, read(a, 3L * PAGE));
+
+            assertEquals(new PageMerger.Result(1, 0, 1), ma.merge(), "only the copied page is read again");
+            assertEquals(13L * PAGE, pool.bytes());
+            assertArrayEquals(changed, read(a, 3L * PAGE));
+
+            a.fill(3L * PAGE, PAGE, (byte) 0);
+            assertEquals(new PageMerger.Result(1, 0, 1), ma.merge(),
+                    "zeros in a page of the pool's mapping are merged, not dropped (that would bring old bytes back)");
+            assertArrayEquals(new byte[PAGE], read(a, 3L * PAGE));
+            assertEquals(13L * PAGE, pool.bytes(), "the changed page's slot went, a zero page came");
+
+            ma.close();
+            assertEquals(11L * PAGE, pool.bytes(), "a's own pages left with it: its page 20 and its zero page");
+            assertArrayEquals(page(3), read(b, 3L * PAGE));
+            mb.close();
+            assertEquals(0, pool.bytes());
+        }
+    }
+
+    @Test
+    void untouchedPagesStayUntouchedAndMergesAreSpacedOut() {
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             PageMerger m = new PageMerger(a, pool, 0)) {
+            a.write(7L * PAGE, page(7), 0, PAGE);
+            assertNull(m.mergeIfDue(999_999_999L), "not within the first second");
+            PageMerger.Result r = m.mergeIfDue(1_000_000_000L);
+            assertEquals(new PageMerger.Result(1, 0, 1), r);
+            assertEquals(0, Residency.presentBytes(a));
+            assertNull(m.mergeIfDue(System.nanoTime()), "not within a second of the last");
+            assertEquals(1, m.merges());
+            byte[] all = new byte[PAGE];
+            a.read(7L * PAGE, all, 0, PAGE);
+            assertArrayEquals(page(7), all);
+            assertEquals(PAGE, Residency.presentBytes(a), "only the page read is mapped");
+        }
+    }
+
+    @Test
+    void aClosedPoolMergesNothingAndFlashMemoryIsRefused() {
+        SharedPages pool = new SharedPages();
+        try (HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             HostMemory flash = HostMemory.allocate("flash", SIZE);
+             PageMerger m = new PageMerger(a, pool, 0)) {
+            assertThrows(IllegalArgumentException.class, () -> new PageMerger(flash, pool, 0));
+            a.write(0, page(1), 0, PAGE);
+            pool.close();
+            assertEquals(new PageMerger.Result(0, 0, 1), m.merge());
+            assertEquals(PAGE, Residency.anonymousBytes(a));
+            byte[] b = new byte[PAGE];
+            a.read(0, b, 0, PAGE);
+            assertArrayEquals(page(1), b);
+        }
+    }
+}
