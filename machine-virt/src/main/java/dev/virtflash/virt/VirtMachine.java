@@ -7,7 +7,9 @@ import dev.virtflash.hw.pflash.FlashSemantics;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.AddressSpace;
 import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.PageMerger;
 import dev.virtflash.memory.ResourceStack;
+import dev.virtflash.memory.SharedPages;
 import dev.virtflash.virt.cpu.CpuExit;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSink;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -65,6 +68,8 @@ public final class VirtMachine implements AutoCloseable {
     private final boolean noReboot;
     private final AddressSpace space;
     private final UnicornCpu cpu;
+    /** Merges RAM while the guest idles, or null ({@code mem-merge=off}). */
+    private final PageMerger merger;
     private int resets;
     private boolean closed;
     /** Set by {@link #requestStop()} from any thread; ends {@link #run} also between two CPU runs (a reset). */
@@ -73,7 +78,7 @@ public final class VirtMachine implements AutoCloseable {
     private VirtMachine(ResourceStack owned, PflashCfi01[] flash, BlockBackend[] images, HostMemory ram,
                         Pl011 uart, BoardInterrupts interrupts, Pl031 rtc, byte[] deviceTree,
                         Consumer<PflashCfi01> bios, KernelBoot kernel, KernelBoot.Layout layout, boolean noReboot,
-                        AddressSpace space, UnicornCpu cpu) {
+                        AddressSpace space, UnicornCpu cpu, PageMerger merger) {
         this.owned = owned;
         this.flash = flash;
         this.images = images;
@@ -89,6 +94,14 @@ public final class VirtMachine implements AutoCloseable {
         this.noReboot = noReboot;
         this.space = space;
         this.cpu = cpu;
+        this.merger = merger;
+    }
+
+    private static void logMerge(PageMerger.Result r) {
+        if (r != null) {
+            LOG.debug("RAM merged: {} pages into the shared pool, {} zero pages given back, {} pages read",
+                    r.pagesMerged(), r.zeroPagesGiven(), r.pagesRead());
+        }
     }
 
     public static Builder builder() {
@@ -213,6 +226,11 @@ public final class VirtMachine implements AutoCloseable {
         return images[unit];
     }
 
+    /** The merging of this machine's RAM (see {@link Builder#memMerge}), or empty with {@code mem-merge=off}. */
+    public Optional<PageMerger> pageMerger() {
+        return Optional.ofNullable(merger);
+    }
+
     public HostMemory ram() {
         return ram;
     }
@@ -273,6 +291,8 @@ public final class VirtMachine implements AutoCloseable {
         /** 0 until {@link #translationBufferMiB(int)} sets it: then the default of the boot. */
         private int translationBufferMiB;
         private SharedImages sharedImages;
+        private boolean memMerge = true;
+        private SharedPages sharedPages;
 
         private Builder() {
         }
@@ -384,6 +404,27 @@ public final class VirtMachine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * QEMU's {@code -machine mem-merge=on|off}: whether the guest's RAM is merged, while the guest idles, with
+         * the RAM of the other boards built with the same {@link #sharedPages} pool (pages alike become one copy,
+         * copy-on-write) and its zero pages given back (see {@link PageMerger}). Default: on, as in QEMU (where it
+         * needs the host's KSM running; here it needs nothing).
+         */
+        public Builder memMerge(boolean on) {
+            this.memMerge = on;
+            return this;
+        }
+
+        /**
+         * The pool that this machine's RAM merges into: machines built with the same pool share one copy of the
+         * pages their RAM holds alike. Default: a pool of the machine's own (its duplicate and zero pages merged).
+         * Whoever builds many boards holds one and passes it to each (see {@link SharedPages}).
+         */
+        public Builder sharedPages(SharedPages pages) {
+            this.sharedPages = Objects.requireNonNull(pages, "pages");
+            return this;
+        }
+
         /** The source of the device tree's random seeds (default: a fresh one per machine). */
         public Builder deviceTreeRandom(RandomGenerator random) {
             this.random = random;
@@ -438,13 +479,20 @@ public final class VirtMachine implements AutoCloseable {
                 AddressSpace space = map.build();
                 UnicornCpu cpu = owned.push(UnicornCpu.create(space, console, interrupts, translationBufferMiB()));
                 interrupts.cpu(cpu);
+                PageMerger merger = null;
+                if (memMerge) {
+                    SharedPages pool = sharedPages != null ? sharedPages : owned.push(new SharedPages());
+                    merger = owned.push(new PageMerger(a.ram, pool, System.nanoTime()));
+                    PageMerger m = merger;
+                    cpu.idleTask(() -> logMerge(m.mergeIfDue(System.nanoTime())));
+                }
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());
                 if (kernel != null) {
                     startKernel(cpu, layout);
                 }
                 return new VirtMachine(owned, a.banks, a.images, a.ram, a.uart, interrupts, a.rtc, blob, biosLoader, kernel,
-                        layout, noReboot, space, cpu);
+                        layout, noReboot, space, cpu, merger);
             } catch (IOException | RuntimeException e) {
                 owned.closeAfter(e);
                 throw e;

@@ -3,6 +3,7 @@ package dev.virtflash.testkit;
 import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.hw.pflash.FlashSemantics;
+import dev.virtflash.memory.SharedPages;
 import dev.virtflash.virt.KernelBoot;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.devices.QueueConsoleSource;
@@ -38,6 +39,8 @@ public final class MachineSetup {
     private String name;
     private FlashSemantics flashSemantics = FlashSemantics.REAL_NOR;
     private SharedImages sharedImages;
+    private SharedPages sharedPages;
+    private boolean memMerge = true;
     private int translationBufferMiB;
 
     MachineSetup(Path workDir, Consumer<TestMachine> started) {
@@ -155,6 +158,21 @@ public final class MachineSetup {
         return this;
     }
 
+    /**
+     * RAM merged with that of every machine started with the same pool: pages alike are one copy for all of them
+     * while their guests idle (see {@link SharedPages}). Default: the machine's own pool.
+     */
+    public MachineSetup sharedPages(SharedPages pages) {
+        this.sharedPages = Objects.requireNonNull(pages, "pages");
+        return this;
+    }
+
+    /** {@code -M virt,mem-merge=on|off}: whether RAM is merged while the guest idles (default on). */
+    public MachineSetup memMerge(boolean on) {
+        this.memMerge = on;
+        return this;
+    }
+
     /** The CPU's translation buffer in MiB ({@code -accel tcg,tb-size=N}; default the board's). */
     public MachineSetup translationBufferMiB(int mib) {
         this.translationBufferMiB = mib;
@@ -206,6 +224,10 @@ public final class MachineSetup {
         if (sharedImages != null) {
             b.sharedImages(sharedImages);
         }
+        if (sharedPages != null) {
+            b.sharedPages(sharedPages);
+        }
+        b.memMerge(memMerge);
         if (translationBufferMiB != 0) {
             b.translationBufferMiB(translationBufferMiB);
         }

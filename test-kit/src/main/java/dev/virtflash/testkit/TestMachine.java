@@ -4,6 +4,7 @@ import dev.virtflash.hw.block.BlockBackend;
 import dev.virtflash.hw.block.image.Images;
 import dev.virtflash.hw.pflash.PflashCfi01;
 import dev.virtflash.memory.HostMemory;
+import dev.virtflash.memory.PageMerger;
 import dev.virtflash.memory.Residency;
 import dev.virtflash.virt.VirtMachine;
 import dev.virtflash.virt.cpu.CpuExit;
@@ -197,6 +198,19 @@ public final class TestMachine implements AutoCloseable {
     /** How many resets the guest asked for (each restarts the machine in place, as QEMU does). */
     public synchronized int resets() {
         return released ? resetsAtRelease : machine.resets();
+    }
+
+    /** How many times the machine merged its RAM while the guest idled (0 with {@code memMerge(false)}). */
+    public long ramMerges() {
+        return machine.pageMerger().map(PageMerger::merges).orElse(0L);
+    }
+
+    /**
+     * Bytes of guest RAM that are this machine's own memory (anonymous, {@code /proc/self/smaps}): what it wrote and
+     * did not merge; the pages it merged are in the pool ({@link MachineSetup#sharedPages}).
+     */
+    public long ramOwnBytes() {
+        return Residency.anonymousBytes(machine.ram());
     }
 
     /** Whether the guest has ended (or was stopped). */

@@ -22,8 +22,8 @@ import java.util.Set;
  * {@code ,,} as an escaped comma; picocli would need a custom parser for all of that, and its error messages would
  * need rewriting to our one-line form anyway.
  *
- * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2]} (the last
- * is ours: QEMU 7.2's flash behaviour for bit-exact comparisons), {@code -cpu cortex-a57}, {@code -m SIZE},
+ * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2][,mem-merge=on|off]}
+ * ({@code flash-semantics} is ours: QEMU 7.2's flash behaviour for bit-exact comparisons), {@code -cpu cortex-a57}, {@code -m SIZE},
  * {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING}, {@code -smp 1},
  * {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
  * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting},
@@ -113,7 +113,7 @@ public final class CommandLineParser {
         RssReportMode rssReport;
         Duration timeout;
         OptionValues.MachineProperties machine = new OptionValues.MachineProperties(null,
-                FlashSemantics.REAL_NOR);
+                FlashSemantics.REAL_NOR, true);
         Path kernel;
         Path initrd;
         String append;
@@ -292,7 +292,7 @@ public final class CommandLineParser {
                 s.semihosting || payloadRun,
                 s.rssReport != null ? s.rssReport : payloadRun ? RssReportMode.TABLE : RssReportMode.NONE,
                 Optional.ofNullable(s.timeout), Optional.ofNullable(s.machine.dumpDtb()), s.tbSizeMiB, s.noReboot,
-                s.machine.flashSemantics());
+                s.machine.flashSemantics(), s.machine.memMerge());
     }
 
 }

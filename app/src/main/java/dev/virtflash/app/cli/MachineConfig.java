@@ -26,11 +26,12 @@ import java.util.Optional;
  * @param noReboot    {@code -no-reboot}: a guest reset ends the run (exit code 0), as QEMU
  * @param flashSemantics {@code -M virt,flash-semantics=real-nor|qemu-7.2}: real NOR (the default) or QEMU 7.2's
  *                    program overwrite and clear-status
+ * @param memMerge    {@code -M virt,mem-merge=on|off}: whether RAM is merged while the guest idles (default on)
  */
 public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpec> drives, SerialSpec serial,
                             boolean semihosting, RssReportMode rssReport, Optional<Duration> timeout,
                             Optional<Path> dumpDtb, int translationBufferMiB, boolean noReboot,
-                            FlashSemantics flashSemantics) {
+                            FlashSemantics flashSemantics, boolean memMerge) {
 
     /** The machine type we emulate. */
     public static final String MACHINE = "virt";
@@ -67,7 +68,7 @@ public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpe
     public static MachineConfig defaults() {
         return new MachineConfig(DEFAULT_RAM_SIZE, new FirmwareSource.Payload(DEFAULT_PAYLOAD), List.of(),
                 SerialSpec.STDIO, true, RssReportMode.TABLE, Optional.empty(), Optional.empty(), DEFAULT_TB_SIZE_MIB,
-                false, FlashSemantics.REAL_NOR);
+                false, FlashSemantics.REAL_NOR, true);
     }
 
     /** The drive of flash bank {@code unit}, if one was given. */

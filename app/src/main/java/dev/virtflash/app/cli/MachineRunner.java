@@ -63,7 +63,8 @@ public final class MachineRunner implements Main.MachineLauncher {
     @Override
     public int launch(MachineConfig config, PrintStream out, PrintStream err) throws IOException {
         VirtMachine.Builder builder = VirtMachine.builder().ramSize(config.ramSize())
-                .flashSemantics(config.flashSemantics());
+                .flashSemantics(config.flashSemantics())
+                .memMerge(config.memMerge());
         if (config.translationBufferMiB() != MachineConfig.DEFAULT_TB_SIZE_MIB) {
             builder.translationBufferMiB(config.translationBufferMiB());
         }

@@ -35,18 +35,21 @@ final class OptionValues {
     }
 
     /**
-     * What {@code -M}/{@code -machine} sets: the dumpdtb file ({@code null}: none) and how the flash banks behave.
+     * What {@code -M}/{@code -machine} sets: the dumpdtb file ({@code null}: none), how the flash banks behave and
+     * whether RAM is merged.
      */
-    record MachineProperties(Path dumpDtb, FlashSemantics flashSemantics) {
+    record MachineProperties(Path dumpDtb, FlashSemantics flashSemantics, boolean memMerge) {
     }
 
     /**
-     * {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2]}: returns {@code previous}
+     * {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2][,mem-merge=on|off]}:
+     * returns {@code previous}
      * with what {@code value} gives.
      */
     static MachineProperties machine(String option, String value, MachineProperties previous) throws UsageException {
         Path dtb = previous.dumpDtb();
         FlashSemantics semantics = previous.flashSemantics();
+        boolean memMerge = previous.memMerge();
         List<String> parts = splitOptions(value);
         boolean typeSeen = false;
         for (String part : parts) {
@@ -71,6 +74,9 @@ final class OptionValues {
                     semantics = FlashSemantics.parse(v).orElseThrow(() -> UsageException.badValue(option + " "
                             + value + ": flash-semantics '" + v + "', expected " + FlashSemantics.spellings()));
                     break;
+                case "mem-merge":
+                    memMerge = parseBool(option, key, v);
+                    break;
                 case "secure":
                 case "virtualization":
                     if (!parseBool(option, key, v)) {
@@ -80,14 +86,14 @@ final class OptionValues {
                             + " is not supported, expected " + key + "=off (the default)");
                 default:
                     throw UsageException.badValue(option + " " + value + ": unknown machine property '" + key
-                            + "', expected dumpdtb, flash-semantics, secure=off or virtualization=off");
+                            + "', expected dumpdtb, flash-semantics, mem-merge, secure=off or virtualization=off");
             }
         }
         if (!typeSeen) {
             throw UsageException.badValue(option + " " + value + ": no machine type, expected "
                     + MachineConfig.MACHINE);
         }
-        return new MachineProperties(dtb, semantics);
+        return new MachineProperties(dtb, semantics, memMerge);
     }
 
     /**

@@ -167,6 +167,9 @@ class CommandLineParserTest {
         assertEquals(FlashSemantics.QEMU_7_2, config("-M", "virt,flash-semantics=qemu-7.2").flashSemantics());
         assertEquals(FlashSemantics.REAL_NOR, config("-M", "virt,flash-semantics=qemu-7.2", "-machine",
                 "virt,flash-semantics=real-nor").flashSemantics(), "the last one wins");
+        assertTrue(config().memMerge(), "RAM merged by default, as QEMU's mem-merge");
+        assertFalse(config("-M", "virt,mem-merge=off").memMerge());
+        assertTrue(config("-M", "virt,mem-merge=off,mem-merge=on").memMerge());
         assertFalse(config("-semihosting-config", "enable=off", "-drive", "if=pflash,file=" + img0).semihosting());
         assertTrue(config("-semihosting-config", "enable=on,target=native", "-drive", "if=pflash,file=" + img0)
                 .semihosting());
@@ -305,6 +308,7 @@ class CommandLineParserTest {
         assertContains(error(1, "-M", "virt,secure=on"), "secure=on is not supported", "secure=off");
         assertContains(error(1, "-M", "virt,flash-semantics=qemu"), "-M virt,flash-semantics=qemu",
                 "flash-semantics 'qemu'", "expected real-nor or qemu-7.2");
+        assertContains(error(1, "-M", "virt,mem-merge=maybe"), "mem-merge");
         assertContains(error(1, "-cpu", "max"), "-cpu max", "unsupported CPU 'max'", "cortex-a57");
         assertContains(error(1, "-serial", "pty"), "-serial pty", "'pty'", "stdio");
         assertContains(error(1, "-serial", "stdio", "-serial", "null"), "second -serial");

@@ -41,6 +41,8 @@ final class InterruptDelivery {
     private long maskedLookAt;
     /** The last wait for an interrupt ended with one asserted: the stop that follows is a WFI's. */
     private boolean afterWfi;
+    /** Work for the CPU thread while the guest idles (RAM merging), or null. */
+    private Runnable idleTask;
 
     InterruptDelivery(UnicornEngine engine, PreciseStopper stopper, InterruptWiring wiring, GenericTimerBinding timer,
                       DeadlineAlarm alarm, RunControl control) {
@@ -119,6 +121,7 @@ final class InterruptDelivery {
     void waitForInterrupt(Object blocker) {
         waitsForInterrupt++;
         alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
+        boolean idleTaskRan = idleTask == null;
         while (!control.externalStopPending()) {
             long now = System.nanoTime();
             timer.refresh(now);
@@ -136,8 +139,21 @@ final class InterruptDelivery {
                 control.stopFromCpuThread();
                 return;
             }
+            if (!idleTaskRan) {
+                idleTaskRan = true;
+                idleTask.run();
+                continue; // time passed: look at the inputs and deadlines again
+            }
             LockSupport.parkNanos(blocker, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
         }
+    }
+
+    /**
+     * Runs {@code task} on the CPU thread when the guest waits for an interrupt and nothing is due yet, once per
+     * wait, before the thread sleeps: the guest's memory is not being written then.
+     */
+    void idleTask(Runnable task) {
+        this.idleTask = task;
     }
 
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */

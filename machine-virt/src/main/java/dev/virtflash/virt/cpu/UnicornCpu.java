@@ -346,6 +346,17 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         control.wake();
     }
 
+    /**
+     * Runs {@code task} on the CPU thread whenever the guest waits for an interrupt (WFI) and nothing is due, before the
+     * thread sleeps: at most once per wait, while nothing writes guest memory. For a CPU without interrupt wiring
+     * (it has no WFI wait) it is never run.
+     */
+    public void idleTask(Runnable task) {
+        if (interrupts != null) {
+            interrupts.idleTask(task);
+        }
+    }
+
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */
     public long interruptsTaken() {
         return interrupts == null ? 0 : interrupts.interruptsTaken();
