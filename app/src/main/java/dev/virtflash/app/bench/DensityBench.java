@@ -5,6 +5,7 @@ import dev.virtflash.firmware.PayloadCatalog;
 import dev.virtflash.hw.block.SharedImages;
 import dev.virtflash.memory.NativeMemory;
 import dev.virtflash.memory.Residency;
+import dev.virtflash.memory.SharedPages;
 import dev.virtflash.testkit.FlashFootprint;
 import dev.virtflash.testkit.TestMachine;
 import dev.virtflash.virt.cpu.UnicornCpu;
@@ -29,10 +30,12 @@ import java.util.concurrent.Future;
  * <ul>
  *   <li><b>AAVMF</b>: {@code N} boards boot Debian's AAVMF to {@code Shell>}, {@code AAVMF_CODE.fd} read-only in
  *   flash0 (ours: one {@link SharedImages} registry, so one copy of its pages for all boards) and a blank variable
- *   store of their own in flash1 (the first boot builds it). Figures at the prompt: the flash memory of all boards
+ *   store of their own in flash1 (the first boot builds it); ours merge their RAM into one {@link SharedPages} pool,
+ *   and each is measured after its first merge at the prompt. Figures at the prompt: the flash memory of all boards
  *   together (ours: each shared image counted once, plus each board's own pages; QEMU: the {@code Rss} of both
  *   64 MiB bank mappings of every process) against the bound "one copy of CODE's data plus the VARS pages each
- *   board wrote"; and RSS per board (ours: beyond the first, from {@code VmRSS} with one board and with all;
+ *   board wrote"; and RSS per board (ours: beyond the first, from {@code VmRSS} plus the pool's pages, which no
+ *   process counts while unmapped, with one board and with all;
  *   QEMU: the mean {@code VmRSS} of its processes), with the goal of at most 1/10 of one QEMU process.</li>
  *   <li><b>Payload boards</b>: {@link Density#measure} ({@code N} default-payload boards on {@code N} threads at the
  *   default translation buffer) against the target of at most 8 MiB per board beyond the first, and what closing
@@ -44,6 +47,8 @@ public final class DensityBench {
 
     private static final long MIB = 1 << 20;
     private static final Duration STEP = Duration.ofSeconds(300);
+    /** An idle board merges its RAM within about two seconds; under load, later. */
+    private static final Duration MERGE_WAIT = Duration.ofSeconds(60);
     private static final long QEMU_STEP_SECS = 300;
     private static final String QEMU = "qemu-system-aarch64";
 
@@ -184,10 +189,12 @@ public final class DensityBench {
                 + "flash1 built by the boot, Enter and a key): ours %d boards in one JVM, QEMU %d processes%n",
                 boards, qemuBoards);
         out.printf(Locale.ROOT, "| | ours | QEMU 7.2 | ours/QEMU | target |%n|---|---|---|---|---|%n");
-        out.printf(Locale.ROOT, "| RSS per board (ours: beyond the first) | %s | %s | %.3f | <= 0.1 (%s) |%n",
+        out.printf(Locale.ROOT, "| RSS per board (ours: beyond the first; VmRSS + the shared-page pool, after the "
+                        + "first idle merge at the prompt) | %s | %s | %.3f | <= 0.1 (%s) |%n",
                 mib(oursPerBoard), mib(qemuPerBoard), (double) oursPerBoard / qemuPerBoard,
                 oursPerBoard * 10 <= qemuPerBoard ? "met" : "NOT MET");
-        out.printf(Locale.ROOT, "| RSS of all boards | %s | %s | %.3f | |%n", mib(ours.rssAll), mib(qemu[0]),
+        out.printf(Locale.ROOT, "| RSS of all boards (ours: with the pool) | %s | %s | %.3f | |%n", mib(ours.rssAll),
+                mib(qemu[0]),
                 (double) ours.rssAll / qemu[0]);
         out.printf(Locale.ROOT, "| flash memory of all boards | %s | %s | %.4f | <= one CODE copy + VARS written "
                         + "= %s (%s) |%n", mib(ours.flashAll), mib(qemu[1]), (double) ours.flashAll / qemu[1],
@@ -202,14 +209,14 @@ public final class DensityBench {
         SharedImages shared = new SharedImages();
         List<TestMachine> machines = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(boards);
-        try {
-            machines.add(start(0, code, shared, dir));
+        try (SharedPages pages = new SharedPages()) {
+            machines.add(start(0, code, shared, pages, dir));
             toShell(machines.get(0));
             System.gc();
-            long rssOne = Residency.process().vmRss();
+            long rssOne = Residency.process().vmRss() + pages.bytes();
             List<Future<?>> boots = new ArrayList<>();
             for (int i = 1; i < boards; i++) {
-                TestMachine m = start(i, code, shared, dir);
+                TestMachine m = start(i, code, shared, pages, dir);
                 machines.add(m);
                 boots.add(pool.submit(() -> {
                     toShell(m);
@@ -220,7 +227,7 @@ public final class DensityBench {
                 f.get();
             }
             System.gc();
-            long rssAll = Residency.process().vmRss();
+            long rssAll = Residency.process().vmRss() + pages.bytes();
             long flash = 0;
             long codeData = 0;
             long vars = 0;
@@ -247,22 +254,33 @@ public final class DensityBench {
         }
     }
 
-    private static TestMachine start(int n, Path code, SharedImages shared, Path dir) throws IOException {
+    private static TestMachine start(int n, Path code, SharedImages shared, SharedPages pages, Path dir)
+            throws IOException {
         Path vars = dir.resolve("vars-" + n + ".img");
         try (RandomAccessFile f = new RandomAccessFile(vars.toFile(), "rw")) {
             f.setLength(0);
             f.setLength(FirmwareBench.BANK_SIZE);
         }
         return TestMachine.in(dir).name("aavmf-" + n).flash(0, code, "raw", true).flash(1, vars, "raw", false)
-                .sharedImages(shared).awaitTimeout(STEP).consoleCapacity(64 * 1024).start();
+                .sharedImages(shared).sharedPages(pages).awaitTimeout(STEP).consoleCapacity(64 * 1024).start();
     }
 
-    private static void toShell(TestMachine m) {
+    /** Boots {@code m} to {@code Shell>} and waits until it has merged its RAM once since, as an idle board does. */
+    private static void toShell(TestMachine m) throws InterruptedException {
         for (Firmware.Step step : Firmware.EDK2.steps()) {
             m.await(step.text());
             m.type(step.keys());
         }
         m.await(Firmware.EDK2.prompt());
+        long before = m.ramMerges();
+        long deadline = System.nanoTime() + MERGE_WAIT.toNanos();
+        while (m.ramMerges() == before) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(m.name() + ": no RAM merge within " + MERGE_WAIT.toSeconds()
+                        + " s of idling at the prompt");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** {@code boards} QEMU processes at the prompt at once: {total VmRSS, total Rss of their bank mappings}. */
