@@ -40,11 +40,14 @@ public final class PageMerger implements AutoCloseable {
 
     private final HostMemory memory;
     private final SharedPages pool;
-    /** The pool slot mapped at each page since its last merge, or -1: the page is in anonymous memory. */
-    private final int[] slotOf;
+    /**
+     * The pool slot mapped at each page since its last merge, or -1; made at the first merge (a board whose guest
+     * never idles costs nothing here).
+     */
+    private int[] slotOf;
     /** Pages in a mapping of the pool's file (merged at least once, maybe copied back since by a write). */
     private final BitSet inFileMapping = new BitSet();
-    private final Memory scratch = new Memory(PAGE);
+    private Memory scratch;
     private int mappings;
     private long nextDue;
     /** Written on the CPU thread, read by anyone. */
@@ -66,8 +69,6 @@ public final class PageMerger implements AutoCloseable {
         }
         this.memory = memory;
         this.pool = pool;
-        this.slotOf = new int[Math.toIntExact(memory.mappedSize() / PAGE)];
-        Arrays.fill(slotOf, -1);
         this.nextDue = now + MIN_INTERVAL_NANOS;
     }
 
@@ -95,6 +96,11 @@ public final class PageMerger implements AutoCloseable {
     public Result merge() {
         if (closed) {
             return new Result(0, 0, 0);
+        }
+        if (slotOf == null) {
+            slotOf = new int[Math.toIntExact(memory.mappedSize() / PAGE)];
+            Arrays.fill(slotOf, -1);
+            scratch = new Memory(PAGE);
         }
         long base = memory.address();
         long[] entries = PageMap.read(base, slotOf.length);
@@ -226,12 +232,14 @@ public final class PageMerger implements AutoCloseable {
             return;
         }
         closed = true;
-        for (int slot : slotOf) {
-            if (slot >= 0) {
-                pool.release(slot);
+        if (slotOf != null) {
+            for (int slot : slotOf) {
+                if (slot >= 0) {
+                    pool.release(slot);
+                }
             }
+            slotOf = null;
+            scratch.close();
         }
-        Arrays.fill(slotOf, -1);
-        scratch.close();
     }
 }

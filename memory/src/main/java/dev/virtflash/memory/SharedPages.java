@@ -31,7 +31,8 @@ public final class SharedPages implements AutoCloseable {
     /** The file's size: sparse, so only written slots cost memory; 2^28 pages. */
     private static final long FILE_SIZE = 1L << 40;
 
-    private final int fd;
+    /** The memory file, made at the first page shared (a pool nobody merges into costs nothing); -1 before. */
+    private int fd = -1;
     /** The slot holding a page with this hash (a second page with the same hash and other bytes is not merged). */
     private final Map<Long, Integer> byHash = new HashMap<>();
     private long[] hashOf = new long[1024];
@@ -42,25 +43,27 @@ public final class SharedPages implements AutoCloseable {
     private int live;
     private boolean closed;
 
-    /**
-     * Creates an empty pool.
-     *
-     * @throws IllegalStateException if the kernel refuses the memory file
-     */
+    /** Creates an empty pool; its memory file is made when the first page comes. */
     public SharedPages() {
-        int f;
-        try {
-            f = Libc.memfd_create("virtflash.shared-pages", Libc.MFD_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw new IllegalStateException("cannot create the shared-page file: errno " + e.getErrorCode());
+    }
+
+    /** The memory file, made now if need be; -1 if the kernel refuses it (nothing is merged then). */
+    private int file() {
+        if (fd < 0) {
+            try {
+                int f = Libc.memfd_create("virtflash.shared-pages", Libc.MFD_CLOEXEC);
+                try {
+                    Libc.ftruncate(f, FILE_SIZE);
+                } catch (LastErrorException e) {
+                    Libc.close(f);
+                    throw e;
+                }
+                fd = f;
+            } catch (LastErrorException e) {
+                return -1;
+            }
         }
-        try {
-            Libc.ftruncate(f, FILE_SIZE);
-        } catch (LastErrorException e) {
-            Libc.close(f);
-            throw new IllegalStateException("cannot size the shared-page file: errno " + e.getErrorCode());
-        }
-        this.fd = f;
+        return fd;
     }
 
     /**
@@ -72,7 +75,7 @@ public final class SharedPages implements AutoCloseable {
      * @return the slot, or -1 when the pool is closed, the hash belongs to other bytes, or the file cannot grow
      */
     synchronized int share(long page, long hash, Pointer scratch, int preferred) {
-        if (closed) {
+        if (closed || file() < 0) {
             return -1;
         }
         Integer known = byHash.get(hash);
@@ -133,7 +136,7 @@ public final class SharedPages implements AutoCloseable {
         byHash.remove(hashOf[slot], slot);
         free.set(slot);
         live--;
-        if (!closed) {
+        if (!closed && fd >= 0) {
             try {
                 Libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, slot * PAGE, PAGE);
             } catch (LastErrorException e) {
@@ -142,8 +145,8 @@ public final class SharedPages implements AutoCloseable {
         }
     }
 
-    /** The memory file, for mapping slots ({@link #offset}). */
-    int fd() {
+    /** The memory file, for mapping slots ({@link #offset}); made by the first {@link #share}. */
+    synchronized int fd() {
         return fd;
     }
 
@@ -162,7 +165,9 @@ public final class SharedPages implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            Libc.close(fd);
+            if (fd >= 0) {
+                Libc.close(fd);
+            }
         }
     }
 }
