@@ -206,6 +206,22 @@ public final class TestMachine implements AutoCloseable {
     }
 
     /**
+     * Waits until the machine has merged its RAM once more (the guest must idle in WFI for that: a merge comes at
+     * most a second after the last, see {@link MachineSetup#memMerge}).
+     *
+     * @throws AssertionError if none came within {@code timeout}
+     */
+    public void awaitRamMerge(Duration timeout) {
+        long before = ramMerges();
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> ramMerges() != before);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(name + ": no RAM merge within " + timeout.toMillis() + " ms (does the guest idle "
+                    + "in WFI?)");
+        }
+    }
+
+    /**
      * Bytes of guest RAM that are this machine's own memory (anonymous, {@code /proc/self/smaps}): what it wrote and
      * did not merge; the pages it merged are in the pool ({@link MachineSetup#sharedPages}).
      */

@@ -266,21 +266,13 @@ public final class DensityBench {
     }
 
     /** Boots {@code m} to {@code Shell>} and waits until it has merged its RAM once since, as an idle board does. */
-    private static void toShell(TestMachine m) throws InterruptedException {
+    private static void toShell(TestMachine m) {
         for (Firmware.Step step : Firmware.EDK2.steps()) {
             m.await(step.text());
             m.type(step.keys());
         }
         m.await(Firmware.EDK2.prompt());
-        long before = m.ramMerges();
-        long deadline = System.nanoTime() + MERGE_WAIT.toNanos();
-        while (m.ramMerges() == before) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(m.name() + ": no RAM merge within " + MERGE_WAIT.toSeconds()
-                        + " s of idling at the prompt");
-            }
-            Thread.sleep(20);
-        }
+        m.awaitRamMerge(MERGE_WAIT);
     }
 
     /** {@code boards} QEMU processes at the prompt at once: {total VmRSS, total Rss of their bank mappings}. */

@@ -30,23 +30,13 @@ class AavmfRamMergeTest {
         Aavmf.requireInstalled();
     }
 
-    /** Waits until {@code m}, idling at the prompt, has merged its RAM once more. */
-    private static void awaitMerge(TestMachine m) throws InterruptedException {
-        long before = m.ramMerges();
-        long deadline = System.nanoTime() + MERGE_WAIT.toNanos();
-        while (m.ramMerges() == before) {
-            assertTrue(System.nanoTime() - deadline < 0, m.name() + " did not merge within " + MERGE_WAIT);
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void twoBoardsAtTheShellKeepOneCopyOfTheirRamAndGoOnWorking(TestBoard board) throws Exception {
         try (SharedPages pages = new SharedPages();
              TestMachine a = Aavmf.machine(board, board.image("vars-a.img", FlashImage.raw())).name("aavmf-a")
                      .sharedPages(pages).start()) {
             Aavmf.toShell(a);
-            awaitMerge(a);
+            a.awaitRamMerge(MERGE_WAIT);
             long poolOne = pages.bytes();
             assertTrue(poolOne >= 8 * MIB, "AAVMF writes well over 8 MiB of RAM at the Shell: " + poolOne);
             assertTrue(a.ramOwnBytes() <= poolOne / 4, "after its merge a board owns little RAM: "
@@ -55,7 +45,7 @@ class AavmfRamMergeTest {
             try (TestMachine b = Aavmf.machine(board, board.image("vars-b.img", FlashImage.raw())).name("aavmf-b")
                     .sharedPages(pages).start()) {
                 Aavmf.toShell(b);
-                awaitMerge(b);
+                b.awaitRamMerge(MERGE_WAIT);
                 long added = pages.bytes() - poolOne;
                 assertTrue(added <= poolOne / 10, "the second board's RAM is mostly the first one's pages: it added "
                         + added + " bytes to a pool of " + poolOne);
