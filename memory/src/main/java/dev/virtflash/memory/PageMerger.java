@@ -210,6 +210,11 @@ public final class PageMerger implements AutoCloseable {
         return true;
     }
 
+    /** The pool this memory merges into. */
+    public SharedPages pool() {
+        return pool;
+    }
+
     /** Merges finished so far. */
     public long merges() {
         return merges;

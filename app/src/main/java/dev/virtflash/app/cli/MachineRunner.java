@@ -192,7 +192,8 @@ public final class MachineRunner implements Main.MachineLauncher {
                     image == null ? -1 : image.allocatedBytes(), memory.nonZeroBytes(), resident[unit],
                     memory.dataBytes(), present[unit], owned, resident[unit] - owned, shared));
         }
-        return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon()));
+        long merged = machine.pageMerger().map(m -> m.pool().bytes()).orElse(0L);
+        return new RssReport(banks, new RssReport.Process(p.vmRss(), p.rssAnon(), merged));
     }
 
     /** The images made for a payload run: the folder, and the drives (the given unit 1 drive, if any, kept). */

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * The flash RSS report printed after a run: per bank its virtual size, the image's allocated and non-zero bytes,
  * and how much of the bank's memory is resident, split into what the bank owns and what it shares (a read-only
- * bank's image, see {@code SharedImages}); then the process's {@code VmRSS} and {@code RssAnon}. As a table
+ * bank's image, see {@code SharedImages}); then the process's {@code VmRSS} and {@code RssAnon}, and the RAM
+ * merged into a pool ({@code mem-merge}). As a table
  * for people ({@link #toTable()}) or one JSON object for CI ({@link #toJson()}). Figures are gathered by the board;
  * this class only formats them.
  *
@@ -53,12 +54,14 @@ public record RssReport(List<Bank> banks, Process process) {
     }
 
     /**
-     * The whole process, from {@code /proc/self/status}.
+     * The whole process, from {@code /proc/self/status}, and the RAM pages merged into a pool.
      *
-     * @param vmRss   {@code VmRSS} in bytes
-     * @param rssAnon {@code RssAnon} in bytes
+     * @param vmRss     {@code VmRSS} in bytes
+     * @param rssAnon   {@code RssAnon} in bytes
+     * @param ramMerged bytes of the pool the board's RAM merged into ({@code mem-merge}): pages kept once, which
+     *                  {@code VmRSS} counts only where the guest has touched them since, so they are shown apart
      */
-    public record Process(long vmRss, long rssAnon) {
+    public record Process(long vmRss, long rssAnon, long ramMerged) {
     }
 
     public RssReport {
@@ -118,7 +121,11 @@ public record RssReport(List<Bank> banks, Process process) {
             sb.append(line.toString().stripTrailing()).append('\n');
         }
         sb.append("process: VmRSS ").append(Sizes.human(process.vmRss)).append(", RssAnon ")
-                .append(Sizes.human(process.rssAnon)).append('\n');
+                .append(Sizes.human(process.rssAnon));
+        if (process.ramMerged > 0) {
+            sb.append(", RAM merged ").append(Sizes.human(process.ramMerged)).append(" (kept once, mem-merge)");
+        }
+        sb.append('\n');
         return sb.toString();
     }
 
@@ -156,7 +163,8 @@ public record RssReport(List<Bank> banks, Process process) {
         }
         sb.append("],\"flashResidentBytes\":").append(flashResidentBytes());
         sb.append(",\"process\":{\"vmRssBytes\":").append(process.vmRss);
-        sb.append(",\"rssAnonBytes\":").append(process.rssAnon).append("}}");
+        sb.append(",\"rssAnonBytes\":").append(process.rssAnon);
+        sb.append(",\"ramMergedBytes\":").append(process.ramMerged).append("}}");
         return sb.toString();
     }
 

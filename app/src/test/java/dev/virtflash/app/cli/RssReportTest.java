@@ -15,7 +15,7 @@ class RssReportTest {
             new RssReport.Bank("flash0", 64L << 20, Path.of("/tmp/virt-1/flash0.img"), 8192, 4096, 12288, 12288, 12288,
                     0, 12288, Path.of("/tmp/virt-1/flash0.img")),
             RssReport.Bank.owning("flash1", 64L << 20, null, 0, 0, 262144, 262144, 266240)),
-            new RssReport.Process(50L << 20, 20L << 20));
+            new RssReport.Process(50L << 20, 20L << 20, 0));
 
     @Test
     void tableHasOneRowPerBankAndTotals() {
@@ -48,20 +48,23 @@ class RssReportTest {
         assertTrue(banks.get(1).containsKey("sharedFile"));
         assertEquals(null, banks.get(1).get("sharedFile"));
         assertEquals(274432L, root.get("flashResidentBytes"));
-        assertEquals(Map.of("vmRssBytes", 52428800L, "rssAnonBytes", 20971520L), root.get("process"));
+        assertEquals(Map.of("vmRssBytes", 52428800L, "rssAnonBytes", 20971520L, "ramMergedBytes", 0L),
+                root.get("process"));
     }
 
     @Test
     void awkwardPathsStayValidJson() {
         String weird = "/tmp/a \"quoted\"\\back\tslash\nnew\u00e9line";
         RssReport r = new RssReport(List.of(RssReport.Bank.owning("flash0", 1, Path.of(weird), 0, 0, 0, 0, 0)),
-                new RssReport.Process(0, 0));
+                new RssReport.Process(0, 0, 3L << 20));
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) MiniJson.parse(r.toJson());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> banks = (List<Map<String, Object>>) root.get("banks");
         assertEquals(weird, banks.get(0).get("image"));
         assertTrue(r.toJson().chars().allMatch(c -> c >= 0x20 && c < 0x7F), "pure printable ASCII");
+        assertTrue(r.toTable().endsWith("process: VmRSS 0 B, RssAnon 0 B, RAM merged 3 MiB (kept once, mem-merge)\n"),
+                r.toTable());
     }
 
     @Test
