@@ -30,11 +30,17 @@ final class PageMap {
     /** The entries of the {@code pages} pages from {@code address} (page-aligned), one long each. */
     static long[] read(long address, long pages) {
         long[] out = new long[Math.toIntExact(pages)];
+        read(address, out, out.length);
+        return out;
+    }
+
+    /** The entries of the {@code count} pages from {@code address} (page-aligned) into {@code out[0..count)}. */
+    static void read(long address, long[] out, int count) {
         try (FileChannel pagemap = FileChannel.open(PAGEMAP, StandardOpenOption.READ)) {
             ByteBuffer entries = ByteBuffer.allocate(8 * 4096).order(ByteOrder.nativeOrder());
             long first = address / PAGE;
-            for (int done = 0; done < out.length; ) {
-                int n = Math.min(4096, out.length - done);
+            for (int done = 0; done < count; ) {
+                int n = Math.min(4096, count - done);
                 entries.clear().limit(8 * n);
                 long position = (first + done) * 8;
                 while (entries.hasRemaining()) {
@@ -48,6 +54,5 @@ final class PageMap {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + PAGEMAP, e);
         }
-        return out;
     }
 }

@@ -16,9 +16,10 @@ import java.util.BitSet;
  * of zeros is given back ({@code MADV_DONTNEED}); any other page goes into the {@link SharedPages} pool (or finds its
  * copy there) and is mapped back from it private and copy-on-write, at the same address, with the same bytes: the
  * CPU's pointers into RAM stay valid, a read maps the pool's page, a write makes the board's own copy again.
- * Consecutive pages that land in consecutive slots map as one run, and a memory makes at most
- * {@value #MAX_MAPPINGS} mappings in its life, far below the kernel's limit of 65,530 per process even for dozens of
- * boards.
+ * Consecutive pages that land in consecutive slots map as one run. A memory makes at most {@value #MAX_MAPPINGS}
+ * mappings in its life, and none that would take the process past half the kernel's limit ({@code vm.max_map_count},
+ * 65,530): a mapping the kernel refused could leave a hole in RAM, so merging stops well before (pages then stay
+ * the board's own).
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
  * interrupt ({@link #mergeIfDue}), never while the guest runs. A merge costs about a millisecond per 4 MiB of RAM the
@@ -40,15 +41,22 @@ public final class PageMerger implements AutoCloseable {
 
     private final HostMemory memory;
     private final SharedPages pool;
+    /** The pages of this memory. */
+    private final int pages;
     /**
-     * The pool slot mapped at each page since its last merge, or -1; made at the first merge (a board whose guest
-     * never idles costs nothing here).
+     * The pool slot mapped at each page since its last merge, or -1: {@link #CHUNK} pages per chunk, a chunk made when
+     * a page of it is first merged (a board whose guest never idles, or a large RAM the guest barely uses, costs
+     * nothing here).
      */
-    private int[] slotOf;
+    private final int[][] slots;
     /** Pages in a mapping of the pool's file (merged at least once, maybe copied back since by a write). */
     private final BitSet inFileMapping = new BitSet();
     private Memory scratch;
+    /** Pages per chunk of {@link #slots}, and per pagemap read. */
+    private static final int CHUNK = 4096;
     private int mappings;
+    /** {@code vm.max_map_count}, read at the first merge unless given. */
+    private int mapLimit;
     private long nextDue;
     /** Written on the CPU thread, read by anyone. */
     private volatile long merges;
@@ -64,12 +72,20 @@ public final class PageMerger implements AutoCloseable {
      * @param now {@link System#nanoTime()}: the first {@link #mergeIfDue} merges no earlier than a second later
      */
     public PageMerger(HostMemory memory, SharedPages pool, long now) {
+        this(memory, pool, now, 0);
+    }
+
+    /** As the public constructor, with {@code vm.max_map_count} taken as {@code mapLimit} (0: the kernel's). */
+    PageMerger(HostMemory memory, SharedPages pool, long now, int mapLimit) {
         if (memory.tracksWrites()) {
             throw new IllegalArgumentException("host memory '" + memory.name() + "' is not CPU-written RAM");
         }
         this.memory = memory;
         this.pool = pool;
+        this.pages = Math.toIntExact(memory.mappedSize() / PAGE);
+        this.slots = new int[(pages + CHUNK - 1) / CHUNK][];
         this.nextDue = now + MIN_INTERVAL_NANOS;
+        this.mapLimit = mapLimit;
     }
 
     /** What one merge did. */
@@ -97,22 +113,28 @@ public final class PageMerger implements AutoCloseable {
         if (closed) {
             return new Result(0, 0, 0);
         }
-        if (slotOf == null) {
-            slotOf = new int[Math.toIntExact(memory.mappedSize() / PAGE)];
-            Arrays.fill(slotOf, -1);
+        if (scratch == null) {
             scratch = new Memory(PAGE);
+            if (mapLimit == 0) {
+                mapLimit = ProcessMappings.limit();
+            }
         }
+        // Each mapping splits a kernel memory area at most twice; half the process's limit stays for everyone else.
+        int allowed = Math.min(MAX_MAPPINGS, mappings + Math.max(0, (mapLimit / 2 - ProcessMappings.count()) / 2));
         long base = memory.address();
-        long[] entries = PageMap.read(base, slotOf.length);
+        long[] entries = new long[Math.min(CHUNK, pages)];
         long merged = 0;
         long given = 0;
         long read = 0;
         int runStart = 0;
-        int runLength = 0; // pages from runStart mapped to consecutive slots from slotOf[runStart]
+        int runLength = 0; // pages from runStart mapped to consecutive slots from slot(runStart)
         int zeroStart = 0;
         int zeroLength = 0; // anonymous zero pages from zeroStart
-        for (int p = 0; p < slotOf.length; p++) {
-            long e = entries[p];
+        for (int p = 0; p < pages; p++) {
+            if (p % CHUNK == 0) {
+                PageMap.read(base + p * PAGE, entries, Math.min(CHUNK, pages - p));
+            }
+            long e = entries[p % CHUNK];
             if ((e & PageMap.PRESENT) == 0 || (e & PageMap.FILE_OR_SHARED) != 0) {
                 continue; // untouched, swapped out, or still the pool's page
             }
@@ -132,20 +154,21 @@ public final class PageMerger implements AutoCloseable {
                 given++;
                 continue;
             }
-            if (mappings >= MAX_MAPPINGS) {
+            if (mappings >= allowed) {
                 continue;
             }
             boolean follows = runLength > 0 && runStart + runLength == p;
-            int slot = pool.share(base + p * PAGE, hash, scratch, follows ? slotOf[runStart] + runLength : -1);
+            int slot = pool.share(base + p * PAGE, hash, scratch, follows ? slot(runStart) + runLength : -1);
             if (slot < 0) {
                 continue;
             }
-            if (slotOf[p] >= 0) {
-                pool.release(slotOf[p]);
+            int old = slot(p);
+            if (old >= 0) {
+                pool.release(old);
             }
-            slotOf[p] = slot;
+            slot(p, slot);
             merged++;
-            if (follows && slot == slotOf[runStart] + runLength) {
+            if (follows && slot == slot(runStart) + runLength) {
                 runLength++;
             } else {
                 merged -= map(runStart, runLength);
@@ -171,15 +194,33 @@ public final class PageMerger implements AutoCloseable {
             return 0;
         }
         mappings++;
-        if (memory.mapCopyOnWrite(start * PAGE, length * PAGE, pool.fd(), SharedPages.offset(slotOf[start]))) {
+        if (memory.mapCopyOnWrite(start * PAGE, length * PAGE, pool.fd(), SharedPages.offset(slot(start)))) {
             inFileMapping.set(start, start + length);
             return 0;
         }
         for (int p = start; p < start + length; p++) {
-            pool.release(slotOf[p]);
-            slotOf[p] = -1;
+            pool.release(slot(p));
+            slot(p, -1);
         }
         return length;
+    }
+
+    private int slot(int page) {
+        int[] chunk = slots[page / CHUNK];
+        return chunk == null ? -1 : chunk[page % CHUNK];
+    }
+
+    private void slot(int page, int slot) {
+        int[] chunk = slots[page / CHUNK];
+        if (chunk == null) {
+            if (slot < 0) {
+                return;
+            }
+            chunk = new int[CHUNK];
+            Arrays.fill(chunk, -1);
+            slots[page / CHUNK] = chunk;
+        }
+        chunk[page % CHUNK] = slot;
     }
 
     private void giveBack(int start, int length) {
@@ -237,13 +278,17 @@ public final class PageMerger implements AutoCloseable {
             return;
         }
         closed = true;
-        if (slotOf != null) {
-            for (int slot : slotOf) {
-                if (slot >= 0) {
-                    pool.release(slot);
+        for (int c = 0; c < slots.length; c++) {
+            if (slots[c] != null) {
+                for (int slot : slots[c]) {
+                    if (slot >= 0) {
+                        pool.release(slot);
+                    }
                 }
+                slots[c] = null;
             }
-            slotOf = null;
+        }
+        if (scratch != null) {
             scratch.close();
         }
     }

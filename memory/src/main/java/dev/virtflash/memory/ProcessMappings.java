@@ -1,6 +1,8 @@
 package dev.virtflash.memory;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,38 @@ public final class ProcessMappings {
 
     private ProcessMappings() {
     }
+
+    /** How many mappings this process has now (the lines of {@code /proc/self/maps}, counted without parsing). */
+    public static int count() {
+        try (InputStream in = Files.newInputStream(MAPS)) {
+            byte[] buffer = new byte[64 * 1024];
+            int lines = 0;
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + MAPS, e);
+        }
+    }
+
+    /** The kernel's limit of mappings per process ({@code vm.max_map_count}; 65,530 if it cannot be read). */
+    public static int limit() {
+        // Not Files.readString: it reads a zero-sized proc file one byte short ("6" for 65530), measured on JDK 17.
+        try (BufferedReader in = Files.newBufferedReader(MAX_MAP_COUNT)) {
+            String line = in.readLine();
+            return line == null ? DEFAULT_MAX_MAP_COUNT : Integer.parseInt(line.strip());
+        } catch (IOException | NumberFormatException e) {
+            return DEFAULT_MAX_MAP_COUNT;
+        }
+    }
+
+    private static final Path MAX_MAP_COUNT = Path.of("/proc/sys/vm/max_map_count");
+    private static final int DEFAULT_MAX_MAP_COUNT = 65_530;
 
     /** This process's mappings now, in address order. */
     public static List<Mapping> sample() {

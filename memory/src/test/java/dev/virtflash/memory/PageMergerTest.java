@@ -97,6 +97,39 @@ class PageMergerTest {
     }
 
     @Test
+    void aRunAcrossTheSlotTablesChunksMapsAndReadsBack() {
+        long size = 40L << 20; // 10,240 pages: three chunks of the slot table and of the pagemap reads
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", size);
+             PageMerger m = new PageMerger(a, pool, 0)) {
+            for (int p = 4090; p < 4100; p++) {
+                a.write((long) p * PAGE, page(p), 0, PAGE);
+            }
+            a.write(10_239L * PAGE, page(5000), 0, PAGE); // page(seed) repeats every 256 seeds
+            assertEquals(new PageMerger.Result(11, 0, 11), m.merge());
+            assertEquals(0, Residency.presentBytes(a));
+            for (int p = 4090; p < 4100; p++) {
+                assertArrayEquals(page(p), read(a, (long) p * PAGE), "page " + p);
+            }
+            assertArrayEquals(page(5000), read(a, 10_239L * PAGE));
+            assertEquals(11L * PAGE, pool.bytes());
+        }
+    }
+
+    @Test
+    void aProcessNearHalfTheKernelsMappingLimitMergesNothingButStillGivesZerosBack() {
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             PageMerger m = new PageMerger(a, pool, 0, 2 * ProcessMappings.count())) {
+            fill(a, 100);
+            assertEquals(new PageMerger.Result(0, 1, 13), m.merge());
+            assertEquals(12L * PAGE, Residency.anonymousBytes(a));
+            assertEquals(0, pool.bytes());
+            assertArrayEquals(page(100), read(a, 20L * PAGE));
+        }
+    }
+
+    @Test
     void untouchedPagesStayUntouchedAndMergesAreSpacedOut() {
         try (SharedPages pool = new SharedPages();
              HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);

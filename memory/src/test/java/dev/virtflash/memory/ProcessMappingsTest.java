@@ -4,12 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtflash.memory.ProcessMappings.Mapping;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcessMappingsTest {
 
     private static final long MiB = 1 << 20;
+
+    @Test
+    void countsTheMappingsAndReadsTheKernelsLimit() throws Exception {
+        int counted = ProcessMappings.count();
+        int sampled = ProcessMappings.sample().size();
+        assertTrue(Math.abs(counted - sampled) <= 8, counted + " lines counted, " + sampled + " parsed");
+        String limit = Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).get(0);
+        assertEquals(Integer.parseInt(limit.strip()), ProcessMappings.limit());
+    }
 
     @Test
     void anOpenMemoryIsNewAddressSpaceAndAClosedOneIsNot() {
