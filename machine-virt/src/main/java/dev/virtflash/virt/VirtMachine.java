@@ -11,6 +11,7 @@ import dev.virtflash.memory.PageMerger;
 import dev.virtflash.memory.ResourceStack;
 import dev.virtflash.memory.SharedPages;
 import dev.virtflash.virt.cpu.CpuExit;
+import dev.virtflash.virt.cpu.Housekeeping;
 import dev.virtflash.virt.cpu.UnicornCpu;
 import dev.virtflash.virt.devices.ConsoleSink;
 import dev.virtflash.virt.devices.ConsoleSource;
@@ -405,7 +406,7 @@ public final class VirtMachine implements AutoCloseable {
         }
 
         /**
-         * QEMU's {@code -machine mem-merge=on|off}: whether the guest's RAM is merged, while the guest idles, with
+         * QEMU's {@code -machine mem-merge=on|off}: whether the guest's RAM is merged, every second or two, with
          * the RAM of the other boards built with the same {@link #sharedPages} pool (pages alike become one copy,
          * copy-on-write) and its zero pages given back (see {@link PageMerger}). Default: on, as in QEMU (where it
          * needs the host's KSM running; here it needs nothing).
@@ -484,7 +485,17 @@ public final class VirtMachine implements AutoCloseable {
                     SharedPages pool = sharedPages != null ? sharedPages : owned.push(new SharedPages());
                     merger = owned.push(new PageMerger(a.ram, pool, System.nanoTime()));
                     PageMerger m = merger;
-                    cpu.idleTask(() -> logMerge(m.mergeIfDue(System.nanoTime())));
+                    cpu.housekeeping(new Housekeeping() {
+                        @Override
+                        public long dueNanos(boolean idle) {
+                            return m.nextDue(idle);
+                        }
+
+                        @Override
+                        public void run(long now, boolean idle) {
+                            logMerge(m.mergeIfDue(now, idle));
+                        }
+                    });
                 }
                 input.setInputListener(interrupts::consoleInput);
                 LOG.debug("assembled:\n{}", space.describe());

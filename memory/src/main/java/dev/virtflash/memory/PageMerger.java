@@ -22,8 +22,10 @@ import java.util.BitSet;
  * the board's own).
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
- * interrupt ({@link #mergeIfDue}), never while the guest runs. A merge costs about a millisecond per 4 MiB of RAM the
- * guest wrote since; {@link #mergeIfDue} spaces merges so that they take at most 2 % of the time.
+ * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs about a
+ * millisecond per 4 MiB of RAM the guest wrote since; {@link #mergeIfDue} spaces merges so that they take at most 2 %
+ * of the time: at least a second apart while the guest idles in WFI, at least five seconds apart while it runs (a
+ * firmware that polls its console at a prompt, as U-Boot does, never waits in WFI).
  *
  * <p>Not done: pages that a guest keeps rewriting are merged again at every merge (each time copied back by the
  * guest's next write); a slot that no page maps any more after such a write is held until the page is merged
@@ -34,8 +36,13 @@ public final class PageMerger implements AutoCloseable {
     private static final long PAGE = Libc.PAGE_SIZE;
     /** Mappings one memory may make in its life; each splits a kernel memory area at most twice. */
     static final int MAX_MAPPINGS = 1024;
-    /** The least time between two merges. */
+    /** The least time between two merges, and from the start to the first, for a guest that idles in WFI. */
     private static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
+    /**
+     * The same for a guest that runs: merging it costs copies of the pages it writes again (a merge two seconds into
+     * AAVMF's boot made it 3 % slower), and a firmware booting does not wait for it.
+     */
+    private static final long MIN_BUSY_INTERVAL_NANOS = 5_000_000_000L;
     /** A merge that took t waits at least this many times t for the next: merges take at most 2 % of the time. */
     private static final int INTERVAL_PER_DURATION = 50;
 
@@ -57,7 +64,9 @@ public final class PageMerger implements AutoCloseable {
     private int mappings;
     /** {@code vm.max_map_count}, read at the first merge unless given. */
     private int mapLimit;
-    private long nextDue;
+    /** When the last merge ended (or the merger was made), and how long it took. */
+    private long lastEnd;
+    private long lastDuration;
     /** Written on the CPU thread, read by anyone. */
     private volatile long merges;
     private long pagesMerged;
@@ -69,7 +78,8 @@ public final class PageMerger implements AutoCloseable {
      *
      * @param memory CPU-written memory (guest RAM)
      * @param pool shared with the other boards whose RAM should merge with this one
-     * @param now {@link System#nanoTime()}: the first {@link #mergeIfDue} merges no earlier than a second later
+     * @param now {@link System#nanoTime()}: the first {@link #mergeIfDue} merges no earlier than a second later (five
+     *            for a running guest)
      */
     public PageMerger(HostMemory memory, SharedPages pool, long now) {
         this(memory, pool, now, 0);
@@ -84,7 +94,7 @@ public final class PageMerger implements AutoCloseable {
         this.pool = pool;
         this.pages = Math.toIntExact(memory.mappedSize() / PAGE);
         this.slots = new int[(pages + CHUNK - 1) / CHUNK][];
-        this.nextDue = now + MIN_INTERVAL_NANOS;
+        this.lastEnd = now;
         this.mapLimit = mapLimit;
     }
 
@@ -93,18 +103,28 @@ public final class PageMerger implements AutoCloseable {
     }
 
     /**
-     * {@link #merge()} if at least a second has passed since the last merge ended and 50 times as long as it took:
-     * for an idle guest, on the CPU thread.
+     * When the next merge is due ({@link System#nanoTime()}): a second after the last ended, five for a guest that
+     * runs ({@code idle} false), and at least 50 times as long as the last took.
+     */
+    public long nextDue(boolean idle) {
+        return lastEnd + Math.max(idle ? MIN_INTERVAL_NANOS : MIN_BUSY_INTERVAL_NANOS,
+                INTERVAL_PER_DURATION * lastDuration);
+    }
+
+    /**
+     * {@link #merge()} if {@link #nextDue} has passed: on the CPU thread, while the guest waits for an interrupt
+     * ({@code idle}) or is stopped between two runs.
      *
      * @return the merge's result, or null if none was due
      */
-    public Result mergeIfDue(long now) {
-        if (closed || now - nextDue < 0) {
+    public Result mergeIfDue(long now, boolean idle) {
+        if (closed || now - nextDue(idle) < 0) {
             return null;
         }
+        long start = System.nanoTime();
         Result r = merge();
-        long end = System.nanoTime();
-        nextDue = end + Math.max(MIN_INTERVAL_NANOS, INTERVAL_PER_DURATION * (end - now));
+        lastEnd = System.nanoTime();
+        lastDuration = lastEnd - start;
         return r;
     }
 

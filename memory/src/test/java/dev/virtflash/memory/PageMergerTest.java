@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -135,11 +136,15 @@ class PageMergerTest {
              HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
              PageMerger m = new PageMerger(a, pool, 0)) {
             a.write(7L * PAGE, page(7), 0, PAGE);
-            assertNull(m.mergeIfDue(999_999_999L), "not within the first second");
-            PageMerger.Result r = m.mergeIfDue(1_000_000_000L);
+            assertNull(m.mergeIfDue(999_999_999L, true), "not within the first second");
+            assertNull(m.mergeIfDue(4_999_999_999L, false), "for a running guest, not within the first five");
+            PageMerger.Result r = m.mergeIfDue(1_000_000_000L, true);
             assertEquals(new PageMerger.Result(1, 0, 1), r);
             assertEquals(0, Residency.presentBytes(a));
-            assertNull(m.mergeIfDue(System.nanoTime()), "not within a second of the last");
+            long now = System.nanoTime();
+            assertNull(m.mergeIfDue(now, true), "not within a second of the last");
+            assertTrue(m.nextDue(true) - now <= 1_000_000_000L && m.nextDue(false) - m.nextDue(true) >= 3_999_000_000L,
+                    "a second for an idle guest, five for a running one");
             assertEquals(1, m.merges());
             byte[] all = new byte[PAGE];
             a.read(7L * PAGE, all, 0, PAGE);

@@ -41,8 +41,8 @@ final class InterruptDelivery {
     private long maskedLookAt;
     /** The last wait for an interrupt ended with one asserted: the stop that follows is a WFI's. */
     private boolean afterWfi;
-    /** Work for the CPU thread while the guest idles (RAM merging), or null. */
-    private Runnable idleTask;
+    /** Work for the CPU thread between runs of the guest (RAM merging), or null. */
+    private Housekeeping housekeeping;
 
     InterruptDelivery(UnicornEngine engine, PreciseStopper stopper, InterruptWiring wiring, GenericTimerBinding timer,
                       DeadlineAlarm alarm, RunControl control) {
@@ -68,6 +68,14 @@ final class InterruptDelivery {
         boolean wfi = afterWfi;
         afterWfi = false;
         long now = System.nanoTime();
+        long housekeepingDue = Long.MAX_VALUE;
+        if (housekeeping != null) {
+            if (housekeeping.dueNanos(false) - now <= 0) {
+                housekeeping.run(now, false);
+                now = System.nanoTime();
+            }
+            housekeepingDue = housekeeping.dueNanos(false);
+        }
         timer.refresh(now);
         wiring.poll(now);
         boolean irq = wiring.irq();
@@ -110,7 +118,8 @@ final class InterruptDelivery {
             maskedStreak = 0;
             maskedLookAt = 0;
         }
-        alarm.arm(Math.min(nextLook, Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
+        alarm.arm(Math.min(Math.min(nextLook, housekeepingDue),
+                Math.min(timer.nextDeadlineNanos(now), wiring.nextEventNanos())));
     }
 
     /**
@@ -121,7 +130,6 @@ final class InterruptDelivery {
     void waitForInterrupt(Object blocker) {
         waitsForInterrupt++;
         alarm.arm(DeadlineAlarm.NEVER); // this thread keeps the time itself while it sleeps
-        boolean idleTaskRan = idleTask == null;
         while (!control.externalStopPending()) {
             long now = System.nanoTime();
             timer.refresh(now);
@@ -134,26 +142,26 @@ final class InterruptDelivery {
             if (deadline - now <= 0) {
                 continue;
             }
+            if (housekeeping != null) {
+                long due = housekeeping.dueNanos(true);
+                if (due - now <= 0) {
+                    housekeeping.run(now, true);
+                    continue; // time passed: look at the inputs and deadlines again
+                }
+                deadline = Math.min(deadline, due);
+            }
             if (Thread.currentThread().isInterrupted()) {
                 // park would return at once forever: end the run as if stopped
                 control.stopFromCpuThread();
                 return;
             }
-            if (!idleTaskRan) {
-                idleTaskRan = true;
-                idleTask.run();
-                continue; // time passed: look at the inputs and deadlines again
-            }
             LockSupport.parkNanos(blocker, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now);
         }
     }
 
-    /**
-     * Runs {@code task} on the CPU thread when the guest waits for an interrupt and nothing is due yet, once per
-     * wait, before the thread sleeps: the guest's memory is not being written then.
-     */
-    void idleTask(Runnable task) {
-        this.idleTask = task;
+    /** Runs {@code work} when due: at a stop of a running guest, and while the guest waits for an interrupt. */
+    void housekeeping(Housekeeping work) {
+        this.housekeeping = work;
     }
 
     /** How many IRQ and FIQ exceptions the CPU has taken into the guest. */

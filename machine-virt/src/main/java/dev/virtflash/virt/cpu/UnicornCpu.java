@@ -347,13 +347,12 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     }
 
     /**
-     * Runs {@code task} on the CPU thread whenever the guest waits for an interrupt (WFI) and nothing is due, before the
-     * thread sleeps: at most once per wait, while nothing writes guest memory. For a CPU without interrupt wiring
-     * (it has no WFI wait) it is never run.
+     * Runs {@code work} on the CPU thread when it is due, between two runs of the guest (see {@link Housekeeping}).
+     * For a CPU without interrupt wiring (no alarm, no WFI wait) it is never run.
      */
-    public void idleTask(Runnable task) {
+    public void housekeeping(Housekeeping work) {
         if (interrupts != null) {
-            interrupts.idleTask(task);
+            interrupts.housekeeping(work);
         }
     }
 
