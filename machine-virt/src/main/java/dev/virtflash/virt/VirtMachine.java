@@ -406,10 +406,10 @@ public final class VirtMachine implements AutoCloseable {
         }
 
         /**
-         * QEMU's {@code -machine mem-merge=on|off}: whether the guest's RAM is merged, every second or two, with
-         * the RAM of the other boards built with the same {@link #sharedPages} pool (pages alike become one copy,
-         * copy-on-write) and its zero pages given back (see {@link PageMerger}). Default: on, as in QEMU (where it
-         * needs the host's KSM running; here it needs nothing).
+         * QEMU's {@code -machine mem-merge=on|off}: whether the guest's RAM is merged (every second while the guest
+         * idles in WFI, every five while it runs) with the RAM of the other boards built with the same
+         * {@link #sharedPages} pool (pages alike become one copy, copy-on-write) and its zero pages given back (see
+         * {@link PageMerger}). Default: on, as in QEMU (where it needs the host's KSM running; here it needs nothing).
          */
         public Builder memMerge(boolean on) {
             this.memMerge = on;

@@ -31,8 +31,8 @@ public final class SharedPages implements AutoCloseable {
     /** The file's size: sparse, so only written slots cost memory; 2^28 pages. */
     private static final long FILE_SIZE = 1L << 40;
 
-    /** The memory file, made at the first page shared (a pool nobody merges into costs nothing); -1 before. */
-    private int fd = -1;
+    /** The memory file; -1 if the kernel refused it (nothing is merged then). */
+    private final int fd;
     /** The slot holding a page with this hash (a second page with the same hash and other bytes is not merged). */
     private final Map<Long, Integer> byHash = new HashMap<>();
     private long[] hashOf = new long[1024];
@@ -43,27 +43,24 @@ public final class SharedPages implements AutoCloseable {
     private int live;
     private boolean closed;
 
-    /** Creates an empty pool; its memory file is made when the first page comes. */
+    /**
+     * Creates an empty pool and its memory file (one descriptor, no memory until a page comes: made now so that a
+     * board's descriptors do not change while it runs). If the kernel refuses the file, nothing is merged.
+     */
     public SharedPages() {
-    }
-
-    /** The memory file, made now if need be; -1 if the kernel refuses it (nothing is merged then). */
-    private int file() {
-        if (fd < 0) {
+        int f;
+        try {
+            f = Libc.memfd_create("virtflash.shared-pages", Libc.MFD_CLOEXEC);
             try {
-                int f = Libc.memfd_create("virtflash.shared-pages", Libc.MFD_CLOEXEC);
-                try {
-                    Libc.ftruncate(f, FILE_SIZE);
-                } catch (LastErrorException e) {
-                    Libc.close(f);
-                    throw e;
-                }
-                fd = f;
+                Libc.ftruncate(f, FILE_SIZE);
             } catch (LastErrorException e) {
-                return -1;
+                Libc.close(f);
+                f = -1;
             }
+        } catch (LastErrorException e) {
+            f = -1;
         }
-        return fd;
+        this.fd = f;
     }
 
     /**
@@ -75,7 +72,7 @@ public final class SharedPages implements AutoCloseable {
      * @return the slot, or -1 when the pool is closed, the hash belongs to other bytes, or the file cannot grow
      */
     synchronized int share(long page, long hash, Pointer scratch, int preferred) {
-        if (closed || file() < 0) {
+        if (closed || fd < 0) {
             return -1;
         }
         Integer known = byHash.get(hash);
@@ -145,8 +142,8 @@ public final class SharedPages implements AutoCloseable {
         }
     }
 
-    /** The memory file, for mapping slots ({@link #offset}); made by the first {@link #share}. */
-    synchronized int fd() {
+    /** The memory file, for mapping slots ({@link #offset}). */
+    int fd() {
         return fd;
     }
 
