@@ -22,10 +22,10 @@ import java.util.BitSet;
  * the board's own).
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
- * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs about a
- * millisecond per 4 MiB of RAM the guest wrote since; {@link #mergeIfDue} spaces merges so that they take at most 2 %
- * of the time: at least a second apart while the guest idles in WFI, at least five seconds apart while it runs (a
- * firmware that polls its console at a prompt, as U-Boot does, never waits in WFI).
+ * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs
+ * about a millisecond per 4 MiB of RAM the guest wrote since; {@link #mergeIfDue} spaces merges so that they take at
+ * most 2 % of the time: at least a second apart while the guest idles in WFI, at least five seconds apart while it
+ * runs (a firmware that polls its console at a prompt, as U-Boot does, never waits in WFI).
  *
  * <p>Not done: pages that a guest keeps rewriting are merged again at every merge (each time copied back by the
  * guest's next write); a slot that no page maps any more after such a write is held until the page is merged
@@ -45,6 +45,8 @@ public final class PageMerger implements AutoCloseable {
     private static final long MIN_BUSY_INTERVAL_NANOS = 5_000_000_000L;
     /** A merge that took t waits at least this many times t for the next: merges take at most 2 % of the time. */
     private static final int INTERVAL_PER_DURATION = 50;
+    /** Pages per chunk of {@link #slots}, and per pagemap read. */
+    private static final int CHUNK = 4096;
 
     private final HostMemory memory;
     private final SharedPages pool;
@@ -59,8 +61,6 @@ public final class PageMerger implements AutoCloseable {
     /** Pages in a mapping of the pool's file (merged at least once, maybe copied back since by a write). */
     private final BitSet inFileMapping = new BitSet();
     private Memory scratch;
-    /** Pages per chunk of {@link #slots}, and per pagemap read. */
-    private static final int CHUNK = 4096;
     private int mappings;
     /** {@code vm.max_map_count}, read at the first merge unless given. */
     private int mapLimit;

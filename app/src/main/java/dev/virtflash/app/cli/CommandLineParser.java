@@ -22,10 +22,11 @@ import java.util.Set;
  * {@code ,,} as an escaped comma; picocli would need a custom parser for all of that, and its error messages would
  * need rewriting to our one-line form anyway.
  *
- * <p>QEMU options: {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2][,mem-merge=on|off]}
- * ({@code flash-semantics} is ours: QEMU 7.2's flash behaviour for bit-exact comparisons), {@code -cpu cortex-a57}, {@code -m SIZE},
- * {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING}, {@code -smp 1},
- * {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
+ * <p>QEMU options:
+ * {@code -M}/{@code -machine virt[,dumpdtb=FILE][,flash-semantics=real-nor|qemu-7.2][,mem-merge=on|off]}
+ * ({@code flash-semantics} is ours: QEMU 7.2's flash behaviour for bit-exact comparisons), {@code -cpu cortex-a57},
+ * {@code -m SIZE}, {@code -bios FILE}, {@code -kernel FILE}, {@code -initrd FILE}, {@code -append STRING},
+ * {@code -smp 1}, {@code -no-reboot}, {@code -drive if=pflash,...}, {@code -serial stdio|mon:stdio|file:PATH|null|none},
  * {@code -nographic}, {@code -display none}, {@code -nic none}, {@code -monitor none}, {@code -semihosting},
  * {@code -semihosting-config enable=on|off[,target=native|auto]}, {@code -accel tcg[,tb-size=MIB]}.
  * Ours: {@code --payload NAME}, {@code --rss-report[=table|json|none]}, {@code --timeout SECONDS}, {@code --help},
