@@ -19,6 +19,7 @@ import dev.virtflash.virt.devices.Pl011;
 import dev.virtflash.virt.devices.gic.GicV2;
 import dev.virtflash.virt.devices.rtc.Pl031;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -493,7 +494,11 @@ public final class VirtMachine implements AutoCloseable {
 
                         @Override
                         public void run(long now, boolean idle) {
-                            logMerge(m.mergeIfDue(now, idle));
+                            try {
+                                logMerge(m.mergeIfDue(now, idle));
+                            } catch (UncheckedIOException e) {
+                                LOG.warn("RAM merging stopped: {}", e.getMessage());
+                            }
                         }
                     });
                 }

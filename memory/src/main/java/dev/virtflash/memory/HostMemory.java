@@ -209,7 +209,8 @@ public final class HostMemory implements AutoCloseable {
      * {@code fd} at {@code fileOffset}, not populated: the guest's next read maps the file's page, its next write
      * copies it. Only for memory the CPU writes directly; the caller makes sure the bytes are the same.
      *
-     * @return whether the kernel took it (if not, the pages are as before)
+     * @return whether the kernel took it; if not, the range may have been unmapped (a refused {@code MAP_FIXED} can
+     *         leave it so): the caller puts it back with {@link #remapAnonymous}
      */
     boolean mapCopyOnWrite(long offset, long length, int fd, long fileOffset) {
         check(offset, length);
@@ -224,6 +225,24 @@ public final class HostMemory implements AutoCloseable {
         }
         fileMapped = true;
         return true;
+    }
+
+    /**
+     * For {@link SharedPages}: makes {@code [offset, offset + length)} (whole pages) fresh anonymous zero pages again,
+     * after a refused {@link #mapCopyOnWrite}.
+     *
+     * @throws IllegalStateException if the kernel refuses that too (the range may be unmapped)
+     */
+    void remapAnonymous(long offset, long length) {
+        check(offset, length);
+        try {
+            Libc.mmap(address + offset, length, Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
+            Libc.madvise(address + offset, length, Libc.MADV_NOHUGEPAGE);
+        } catch (LastErrorException e) {
+            throw new IllegalStateException("host memory '" + name + "': cannot map " + length
+                    + " bytes at offset " + offset + " again: errno " + e.getErrorCode());
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.virtflash.memory;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.util.Arrays;
@@ -16,10 +17,11 @@ import java.util.BitSet;
  * of zeros is given back ({@code MADV_DONTNEED}); any other page goes into the {@link SharedPages} pool (or finds its
  * copy there) and is mapped back from it private and copy-on-write, at the same address, with the same bytes: the
  * CPU's pointers into RAM stay valid, a read maps the pool's page, a write makes the board's own copy again.
- * Consecutive pages that land in consecutive slots map as one run. A memory makes at most {@value #MAX_MAPPINGS}
- * mappings in its life, and none that would take the process past half the kernel's limit ({@code vm.max_map_count},
- * 65,530): a mapping the kernel refused could leave a hole in RAM, so merging stops well before (pages then stay
- * the board's own).
+ * Consecutive pages that land in consecutive slots map as one run. A memory makes about {@value #MAX_MAPPINGS}
+ * mappings at most in its life, and stops before the process reaches half the kernel's limit
+ * ({@code vm.max_map_count}, 65,530; it looks again every {@value #RECHECK} mappings, as other boards merge too):
+ * pages then stay the board's own. If the kernel refuses a mapping anyway, the pages are put back as anonymous
+ * memory with their bytes (a refused {@code MAP_FIXED} may have unmapped the range).
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
  * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs
@@ -47,6 +49,10 @@ public final class PageMerger implements AutoCloseable {
     private static final int INTERVAL_PER_DURATION = 50;
     /** Pages per chunk of {@link #slots}, and per pagemap read. */
     private static final int CHUNK = 4096;
+    /** A merge stops after the chunk in which it has read this many pages (64 MiB): a pause of tens of ms at most. */
+    static final int READ_BUDGET = 16_384;
+    /** Mappings made between two looks at the process's mapping count. */
+    static final int RECHECK = 64;
 
     private final HostMemory memory;
     private final SharedPages pool;
@@ -67,6 +73,12 @@ public final class PageMerger implements AutoCloseable {
     /** When the last merge ended (or the merger was made), and how long it took. */
     private long lastEnd;
     private long lastDuration;
+    /** Pages a merge reads before it stops at the end of a chunk. */
+    private final int readBudget;
+    /** The chunk of {@link #slots} the next merge starts at. */
+    private int cursor;
+    /** Set when {@code /proc} could not be read: no more merges. */
+    private boolean stopped;
     /** Written on the CPU thread, read by anyone. */
     private volatile long merges;
     private long pagesMerged;
@@ -82,11 +94,14 @@ public final class PageMerger implements AutoCloseable {
      *            for a running guest)
      */
     public PageMerger(HostMemory memory, SharedPages pool, long now) {
-        this(memory, pool, now, 0);
+        this(memory, pool, now, 0, READ_BUDGET);
     }
 
-    /** As the public constructor, with {@code vm.max_map_count} taken as {@code mapLimit} (0: the kernel's). */
-    PageMerger(HostMemory memory, SharedPages pool, long now, int mapLimit) {
+    /**
+     * As the public constructor, with {@code vm.max_map_count} taken as {@code mapLimit} (0: the kernel's) and a
+     * merge reading at most about {@code readBudget} pages.
+     */
+    PageMerger(HostMemory memory, SharedPages pool, long now, int mapLimit, int readBudget) {
         if (memory.tracksWrites()) {
             throw new IllegalArgumentException("host memory '" + memory.name() + "' is not CPU-written RAM");
         }
@@ -96,6 +111,7 @@ public final class PageMerger implements AutoCloseable {
         this.slots = new int[(pages + CHUNK - 1) / CHUNK][];
         this.lastEnd = now;
         this.mapLimit = mapLimit;
+        this.readBudget = readBudget;
     }
 
     /** What one merge did. */
@@ -104,33 +120,51 @@ public final class PageMerger implements AutoCloseable {
 
     /**
      * When the next merge is due ({@link System#nanoTime()}): a second after the last ended, five for a guest that
-     * runs ({@code idle} false), and at least 50 times as long as the last took.
+     * runs ({@code idle} false), and at least 50 times as long as the last took; never once the merger is closed or
+     * stopped by an error.
      */
     public long nextDue(boolean idle) {
+        if (closed || stopped) {
+            return Long.MAX_VALUE;
+        }
         return lastEnd + Math.max(idle ? MIN_INTERVAL_NANOS : MIN_BUSY_INTERVAL_NANOS,
                 INTERVAL_PER_DURATION * lastDuration);
     }
 
     /**
      * {@link #merge()} if {@link #nextDue} has passed: on the CPU thread, while the guest waits for an interrupt
-     * ({@code idle}) or is stopped between two runs.
+     * ({@code idle}) or is stopped between two runs. A merge that cannot read {@code /proc} ends merging for this
+     * memory (logged once by the caller from the exception); RAM stays as it is.
      *
      * @return the merge's result, or null if none was due
+     * @throws UncheckedIOException once, when {@code /proc} cannot be read (merging then stops)
      */
     public Result mergeIfDue(long now, boolean idle) {
-        if (closed || now - nextDue(idle) < 0) {
+        if (now - nextDue(idle) < 0) {
             return null;
         }
         long start = System.nanoTime();
-        Result r = merge();
-        lastEnd = System.nanoTime();
-        lastDuration = lastEnd - start;
-        return r;
+        try {
+            return merge();
+        } catch (UncheckedIOException e) {
+            stopped = true;
+            throw e;
+        } finally {
+            lastEnd = System.nanoTime();
+            lastDuration = lastEnd - start;
+        }
     }
 
-    /** Merges now (see the class comment). Only while nothing writes the memory. */
+    /**
+     * Merges now (see the class comment), looking at the pages of at most {@value #READ_BUDGET} pages' worth of RAM
+     * chunks the guest wrote, from where the last merge stopped: a guest that wrote much RAM is merged over several
+     * merges, each a short pause. Only while nothing writes the memory.
+     *
+     * @throws IllegalStateException if the kernel refused a mapping and then a fresh anonymous one in its place: the
+     *                               range may be unmapped, so the guest must not run on
+     */
     public Result merge() {
-        if (closed) {
+        if (closed || stopped) {
             return new Result(0, 0, 0);
         }
         if (scratch == null) {
@@ -139,10 +173,10 @@ public final class PageMerger implements AutoCloseable {
                 mapLimit = ProcessMappings.limit();
             }
         }
-        // Each mapping splits a kernel memory area at most twice; half the process's limit stays for everyone else.
-        int allowed = Math.min(MAX_MAPPINGS, mappings + Math.max(0, (mapLimit / 2 - ProcessMappings.count()) / 2));
         long base = memory.address();
         long[] entries = new long[Math.min(CHUNK, pages)];
+        int allowed = allowance();
+        boolean room = allowed > mappings;
         long merged = 0;
         long given = 0;
         long read = 0;
@@ -150,52 +184,60 @@ public final class PageMerger implements AutoCloseable {
         int runLength = 0; // pages from runStart mapped to consecutive slots from slot(runStart)
         int zeroStart = 0;
         int zeroLength = 0; // anonymous zero pages from zeroStart
-        for (int p = 0; p < pages; p++) {
-            if (p % CHUNK == 0) {
-                PageMap.read(base + p * PAGE, entries, Math.min(CHUNK, pages - p));
-            }
-            long e = entries[p % CHUNK];
-            if ((e & PageMap.PRESENT) == 0 || (e & PageMap.FILE_OR_SHARED) != 0) {
-                continue; // untouched, swapped out, or still the pool's page
-            }
-            read++;
-            LongBuffer page = new Pointer(base + p * PAGE).getByteBuffer(0, PAGE).order(ByteOrder.nativeOrder())
-                    .asLongBuffer();
-            long hash = hash(page);
-            if (hash == ZERO_HASH && isZero(page) && !inFileMapping.get(p)) {
-                // In anonymous memory a dropped page reads as zeros (in a file's mapping it would bring the file's
-                // bytes back: such a page is merged like any other).
-                if (zeroStart + zeroLength != p) {
-                    giveBack(zeroStart, zeroLength);
-                    zeroStart = p;
-                    zeroLength = 0;
+        int c = cursor;
+        for (int scanned = 0; scanned < slots.length && read < readBudget; scanned++, c = (c + 1) % slots.length) {
+            int first = c * CHUNK;
+            int n = Math.min(CHUNK, pages - first);
+            PageMap.read(base + first * PAGE, entries, n);
+            for (int p = first; p < first + n; p++) {
+                long e = entries[p - first];
+                if ((e & PageMap.PRESENT) == 0 || (e & PageMap.FILE_OR_SHARED) != 0) {
+                    continue; // untouched, swapped out, or still the pool's page
                 }
-                zeroLength++;
-                given++;
-                continue;
-            }
-            if (mappings >= allowed) {
-                continue;
-            }
-            boolean follows = runLength > 0 && runStart + runLength == p;
-            int slot = pool.share(base + p * PAGE, hash, scratch, follows ? slot(runStart) + runLength : -1);
-            if (slot < 0) {
-                continue;
-            }
-            int old = slot(p);
-            if (old >= 0) {
-                pool.release(old);
-            }
-            slot(p, slot);
-            merged++;
-            if (follows && slot == slot(runStart) + runLength) {
-                runLength++;
-            } else {
-                merged -= map(runStart, runLength);
-                runStart = p;
-                runLength = 1;
+                read++;
+                LongBuffer page = new Pointer(base + p * PAGE).getByteBuffer(0, PAGE)
+                        .order(ByteOrder.nativeOrder()).asLongBuffer();
+                long hash = hash(page);
+                if (hash == ZERO_HASH && isZero(page) && !inFileMapping.get(p)) {
+                    // In anonymous memory a dropped page reads as zeros (in a file's mapping it would bring the
+                    // file's bytes back: such a page is merged like any other).
+                    if (zeroStart + zeroLength != p) {
+                        giveBack(zeroStart, zeroLength);
+                        zeroStart = p;
+                        zeroLength = 0;
+                    }
+                    zeroLength++;
+                    given++;
+                    continue;
+                }
+                if (mappings >= allowed && room) {
+                    allowed = allowance(); // other boards may have mapped meanwhile: look at the process again
+                    room = allowed > mappings;
+                }
+                if (!room) {
+                    continue;
+                }
+                boolean follows = runLength > 0 && runStart + runLength == p;
+                int slot = pool.share(base + p * PAGE, hash, scratch, follows ? slot(runStart) + runLength : -1);
+                if (slot < 0) {
+                    continue;
+                }
+                int old = slot(p);
+                if (old >= 0) {
+                    pool.release(old);
+                }
+                slot(p, slot);
+                merged++;
+                if (follows && slot == slot(runStart) + runLength) {
+                    runLength++;
+                } else {
+                    merged -= map(runStart, runLength);
+                    runStart = p;
+                    runLength = 1;
+                }
             }
         }
+        cursor = c;
         merged -= map(runStart, runLength);
         giveBack(zeroStart, zeroLength);
         pagesMerged += merged;
@@ -205,16 +247,26 @@ public final class PageMerger implements AutoCloseable {
     }
 
     /**
+     * How many mappings this memory may have made by the end of the next {@value #RECHECK} more: each splits a kernel
+     * memory area at most twice, and half the process's {@code vm.max_map_count} stays for everyone else (the JVM's
+     * threads, malloc, other boards, which may be merging at the same time: hence the small steps).
+     */
+    private int allowance() {
+        int spare = Math.max(0, (mapLimit / 2 - ProcessMappings.count()) / 2);
+        return Math.min(MAX_MAPPINGS, mappings + Math.min(RECHECK, spare));
+    }
+
+    /**
      * Maps {@code length} pages from {@code start} to their consecutive slots.
      *
-     * @return how many pages stayed this memory's own because the kernel refused the mapping
+     * @return how many pages stayed this memory's own (the pool was closed, or the kernel refused the mapping)
      */
     private int map(int start, int length) {
         if (length == 0) {
             return 0;
         }
         mappings++;
-        if (memory.mapCopyOnWrite(start * PAGE, length * PAGE, pool.fd(), SharedPages.offset(slot(start)))) {
+        if (pool.mapInto(memory, start * PAGE, length, slot(start))) {
             inFileMapping.set(start, start + length);
             return 0;
         }

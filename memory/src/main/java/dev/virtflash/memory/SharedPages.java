@@ -79,7 +79,9 @@ public final class SharedPages implements AutoCloseable {
         if (known != null) {
             int slot = known;
             try {
-                Libc.pread(fd, Pointer.nativeValue(scratch), PAGE, slot * PAGE);
+                if (Libc.pread(fd, Pointer.nativeValue(scratch), PAGE, slot * PAGE) != PAGE) {
+                    return -1;
+                }
             } catch (LastErrorException e) {
                 return -1;
             }
@@ -142,14 +144,35 @@ public final class SharedPages implements AutoCloseable {
         }
     }
 
-    /** The memory file, for mapping slots ({@link #offset}). */
-    int fd() {
-        return fd;
-    }
-
-    /** Where {@code slot} is in the memory file. */
-    static long offset(int slot) {
-        return slot * PAGE;
+    /**
+     * Maps {@code pages} slots from {@code firstSlot} over {@code memory} at {@code offset}, copy-on-write (see
+     * {@link HostMemory#mapCopyOnWrite}); under the pool's lock, so never with the descriptor of a closed pool (which
+     * the process may have reused for another file). If the kernel refuses, the range is made anonymous memory again
+     * holding the slots' bytes: a refused {@code MAP_FIXED} may have unmapped it.
+     *
+     * @return whether the pages are mapped from the pool (false: closed, or refused and put back)
+     * @throws IllegalStateException if the range cannot be put back: it may be unmapped, the guest must not run on
+     */
+    synchronized boolean mapInto(HostMemory memory, long offset, int pages, int firstSlot) {
+        if (closed || fd < 0) {
+            return false;
+        }
+        long length = pages * PAGE;
+        if (memory.mapCopyOnWrite(offset, length, fd, firstSlot * PAGE)) {
+            return true;
+        }
+        memory.remapAnonymous(offset, length);
+        for (int i = 0; i < pages; i++) {
+            long at = memory.address() + offset + i * PAGE;
+            try {
+                if (Libc.pread(fd, at, PAGE, (firstSlot + i) * PAGE) != PAGE) {
+                    throw new IllegalStateException("the shared-page file ended early at slot " + (firstSlot + i));
+                }
+            } catch (LastErrorException e) {
+                throw new IllegalStateException("cannot read back a page of guest RAM: errno " + e.getErrorCode());
+            }
+        }
+        return false;
     }
 
     /** Bytes of the distinct pages the pool holds: memory counted once, whoever maps it. */

@@ -2,10 +2,17 @@ package dev.virtflash.memory;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Memory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,12 +128,97 @@ class PageMergerTest {
     void aProcessNearHalfTheKernelsMappingLimitMergesNothingButStillGivesZerosBack() {
         try (SharedPages pool = new SharedPages();
              HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
-             PageMerger m = new PageMerger(a, pool, 0, 2 * ProcessMappings.count())) {
+             PageMerger m = new PageMerger(a, pool, 0, 2, PageMerger.READ_BUDGET)) { // a limit every process is past
             fill(a, 100);
             assertEquals(new PageMerger.Result(0, 1, 13), m.merge());
             assertEquals(12L * PAGE, Residency.anonymousBytes(a));
             assertEquals(0, pool.bytes());
             assertArrayEquals(page(100), read(a, 20L * PAGE));
+        }
+    }
+
+    @Test
+    void boardsOnManyThreadsMergeIntoOnePoolAtOnce() throws Exception {
+        int boards = 6;
+        try (SharedPages pool = new SharedPages()) {
+            HostMemory[] rams = new HostMemory[boards];
+            PageMerger[] mergers = new PageMerger[boards];
+            for (int i = 0; i < boards; i++) {
+                rams[i] = HostMemory.allocateCpuWritable("ram." + i, SIZE);
+                mergers[i] = new PageMerger(rams[i], pool, 0);
+                fill(rams[i], 100 + i);
+            }
+            ExecutorService threads = Executors.newFixedThreadPool(boards);
+            try {
+                List<Future<PageMerger.Result>> results = new ArrayList<>();
+                for (PageMerger m : mergers) {
+                    results.add(threads.submit(m::merge));
+                }
+                for (Future<PageMerger.Result> r : results) {
+                    assertEquals(new PageMerger.Result(12, 1, 13), r.get());
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertEquals((10L + boards) * PAGE, pool.bytes(), "pages 0-9 once (page 40 is page 0), each board's page 20");
+            for (int i = 0; i < boards; i++) {
+                assertArrayEquals(page(100 + i), read(rams[i], 20L * PAGE));
+                assertArrayEquals(page(9), read(rams[i], 9L * PAGE));
+                mergers[i].close();
+                rams[i].close();
+            }
+            assertEquals(0, pool.bytes());
+        }
+    }
+
+    @Test
+    void aMergeStopsAfterItsReadBudgetAndTheNextGoesOnFromThere() {
+        long size = 40L << 20; // chunks of 4,096 pages at 0, 4,096 and 8,192
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", size);
+             PageMerger m = new PageMerger(a, pool, 0, 0, 1)) {
+            for (int p : new int[] {10, 11, 5000, 9000}) {
+                a.write((long) p * PAGE, page(p), 0, PAGE);
+            }
+            assertEquals(new PageMerger.Result(2, 0, 2), m.merge(), "the first chunk");
+            assertEquals(new PageMerger.Result(1, 0, 1), m.merge(), "the second");
+            a.write(12L * PAGE, page(12), 0, PAGE);
+            assertEquals(new PageMerger.Result(1, 0, 1), m.merge(), "the third");
+            assertEquals(new PageMerger.Result(1, 0, 1), m.merge(), "round again: the page written since");
+            assertEquals(0, Residency.anonymousBytes(a));
+            for (int p : new int[] {10, 11, 12, 5000, 9000}) {
+                assertArrayEquals(page(p), read(a, (long) p * PAGE), "page " + p);
+            }
+        }
+    }
+
+    @Test
+    void aPageWhoseHashIsTakenByOtherBytesIsNotShared() {
+        try (SharedPages pool = new SharedPages();
+             HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             Memory scratch = new Memory(PAGE)) {
+            a.write(0, page(1), 0, PAGE);
+            a.write(PAGE, page(2), 0, PAGE);
+            assertEquals(0, pool.share(a.address(), 42, scratch, -1));
+            assertEquals(-1, pool.share(a.address() + PAGE, 42, scratch, -1), "same hash, other bytes");
+            assertEquals(0, pool.share(a.address(), 42, scratch, -1), "same hash, same bytes");
+            pool.release(0);
+            pool.release(0);
+            assertEquals(0, pool.bytes());
+        }
+    }
+
+    @Test
+    void aClosedPoolMapsNothing() {
+        SharedPages pool = new SharedPages();
+        try (HostMemory a = HostMemory.allocateCpuWritable("ram.a", SIZE);
+             Memory scratch = new Memory(PAGE)) {
+            a.write(0, page(1), 0, PAGE);
+            int slot = pool.share(a.address(), 7, scratch, -1);
+            pool.close();
+            assertFalse(pool.mapInto(a, 0, 1, slot));
+            assertEquals(PAGE, Residency.anonymousBytes(a), "the page is still the memory's own");
+            assertArrayEquals(page(1), read(a, 0));
         }
     }
 

@@ -209,7 +209,8 @@ public final class DensityBench {
         SharedImages shared = new SharedImages();
         List<TestMachine> machines = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(boards);
-        try (SharedPages pages = new SharedPages()) {
+        SharedPages pages = new SharedPages();
+        try {
             machines.add(start(0, code, shared, pages, dir));
             toShell(machines.get(0));
             System.gc();
@@ -251,6 +252,7 @@ public final class DensityBench {
             for (TestMachine m : machines) {
                 m.close();
             }
+            pages.close(); // after the boards: it ends merging into it
         }
     }
 
