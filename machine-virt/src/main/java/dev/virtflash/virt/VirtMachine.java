@@ -70,7 +70,7 @@ public final class VirtMachine implements AutoCloseable {
     private final boolean noReboot;
     private final AddressSpace space;
     private final UnicornCpu cpu;
-    /** Merges RAM while the guest idles, or null ({@code mem-merge=off}). */
+    /** Merges RAM between runs of the guest, or null ({@code mem-merge=off}). */
     private final PageMerger merger;
     private int resets;
     private boolean closed;

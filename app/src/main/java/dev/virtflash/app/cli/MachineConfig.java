@@ -26,7 +26,8 @@ import java.util.Optional;
  * @param noReboot    {@code -no-reboot}: a guest reset ends the run (exit code 0), as QEMU
  * @param flashSemantics {@code -M virt,flash-semantics=real-nor|qemu-7.2}: real NOR (the default) or QEMU 7.2's
  *                    program overwrite and clear-status
- * @param memMerge    {@code -M virt,mem-merge=on|off}: whether RAM is merged while the guest idles (default on)
+ * @param memMerge    {@code -M virt,mem-merge=on|off}: whether RAM is merged, zero pages given back and pages
+ *                    alike kept once (default on)
  */
 public record MachineConfig(long ramSize, FirmwareSource firmware, List<DriveSpec> drives, SerialSpec serial,
                             boolean semihosting, RssReportMode rssReport, Optional<Duration> timeout,
