@@ -99,10 +99,10 @@ public final class VirtMachine implements AutoCloseable {
         this.merger = merger;
     }
 
-    private static void logMerge(PageMerger.Result r) {
+    private static void logMerge(PageMerger.Result r, long nanos) {
         if (r != null) {
-            LOG.debug("RAM merged: {} pages into the shared pool, {} zero pages given back, {} pages read",
-                    r.pagesMerged(), r.zeroPagesGiven(), r.pagesRead());
+            LOG.debug("RAM merged: {} pages into the shared pool, {} zero pages given back, {} pages read, {} us",
+                    r.pagesMerged(), r.zeroPagesGiven(), r.pagesRead(), nanos / 1000);
         }
     }
 
@@ -495,7 +495,9 @@ public final class VirtMachine implements AutoCloseable {
                         @Override
                         public void run(long now, boolean idle) {
                             try {
-                                logMerge(m.mergeIfDue(now, idle));
+                                long start = System.nanoTime();
+                                PageMerger.Result r = m.mergeIfDue(now, idle);
+                                logMerge(r, System.nanoTime() - start);
                             } catch (UncheckedIOException e) {
                                 LOG.warn("RAM merging stopped: {}", e.getMessage());
                             }

@@ -25,9 +25,10 @@ import java.util.BitSet;
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
  * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs
- * about a millisecond per 4 MiB of RAM the guest wrote since; {@link #mergeIfDue} spaces merges so that they take at
- * most 2 % of the time: at least a second apart while the guest idles in WFI, at least five seconds apart while it
- * runs (a firmware that polls its console at a prompt, as U-Boot does, never waits in WFI).
+ * about 2 ms per MiB the guest wrote since (AAVMF's first, 30 MiB: about 50 ms; one a second later at its prompt: 3 ms);
+ * {@link #mergeIfDue} spaces merges so that they take at most 2 % of the time: at least a second apart while the
+ * guest idles in WFI, at least five seconds apart while it runs (a firmware that polls its console at a prompt, as
+ * U-Boot does, never waits in WFI).
  *
  * <p>Not done: pages that a guest keeps rewriting are merged again at every merge (each time copied back by the
  * guest's next write); a slot that no page maps any more after such a write is held until the page is merged
@@ -49,10 +50,13 @@ public final class PageMerger implements AutoCloseable {
     private static final int INTERVAL_PER_DURATION = 50;
     /** Pages per chunk of {@link #slots}, and per pagemap read. */
     private static final int CHUNK = 4096;
-    /** A merge stops after the chunk in which it has read this many pages (64 MiB): a pause of tens of ms at most. */
+    /** A merge stops after the chunk in which it has read this many pages (64 MiB): a pause of about 0.1 s at most. */
     static final int READ_BUDGET = 16_384;
-    /** Mappings made between two looks at the process's mapping count. */
-    static final int RECHECK = 64;
+    /**
+     * Mappings made between two looks at the process's mapping count (a look reads {@code /proc/self/maps}, about a
+     * millisecond): 32 boards merging at once overshoot by 16,384 areas at most, half the spare half of the limit.
+     */
+    static final int RECHECK = 256;
 
     private final HostMemory memory;
     private final SharedPages pool;
