@@ -206,8 +206,8 @@ public final class TestMachine implements AutoCloseable {
     }
 
     /**
-     * Waits until the machine has merged its RAM once more (the guest must idle in WFI for that: a merge comes at
-     * most a second after the last, see {@link MachineSetup#memMerge}).
+     * Waits until the machine has merged its RAM once more: a second after the last merge while the guest idles in
+     * WFI, five while it runs (see {@link MachineSetup#memMerge}).
      *
      * @throws AssertionError if none came within {@code timeout}
      */
@@ -216,8 +216,8 @@ public final class TestMachine implements AutoCloseable {
         try {
             Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> ramMerges() != before);
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError(name + ": no RAM merge within " + timeout.toMillis() + " ms (does the guest idle "
-                    + "in WFI?)");
+            throw new AssertionError(name + ": no RAM merge within " + timeout.toMillis() + " ms (is mem-merge "
+                    + "off, or the guest stopped?)");
         }
     }
 
