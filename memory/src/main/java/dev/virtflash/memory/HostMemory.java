@@ -236,9 +236,7 @@ public final class HostMemory implements AutoCloseable {
     void remapAnonymous(long offset, long length) {
         check(offset, length);
         try {
-            Libc.mmap(address + offset, length, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
-            Libc.madvise(address + offset, length, Libc.MADV_NOHUGEPAGE);
+            mapFreshPages(offset, length);
         } catch (LastErrorException e) {
             throw new IllegalStateException("host memory '" + name + "': cannot map " + length
                     + " bytes at offset " + offset + " again: errno " + e.getErrorCode());
@@ -535,9 +533,7 @@ public final class HostMemory implements AutoCloseable {
         try {
             if (fileMapped) {
                 // MADV_DONTNEED on a file's private pages would bring the file's bytes back, not zeros.
-                Libc.mmap(address + firstPage, endPage - firstPage, Libc.PROT_READ | Libc.PROT_WRITE,
-                        Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
-                Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_NOHUGEPAGE);
+                mapFreshPages(firstPage, endPage - firstPage);
             } else {
                 Libc.madvise(address + firstPage, endPage - firstPage, Libc.MADV_DONTNEED);
             }
@@ -545,6 +541,13 @@ public final class HostMemory implements AutoCloseable {
             // Cannot happen for a range inside our own mapping; keep the contract (zeros) anyway.
             pointer.setMemory(firstPage, endPage - firstPage, (byte) 0);
         }
+    }
+
+    /** Maps fresh anonymous zero pages over {@code [offset, offset + length)} (whole pages), as {@link #map} does. */
+    private void mapFreshPages(long offset, long length) {
+        Libc.mmap(address + offset, length, Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
+        Libc.madvise(address + offset, length, Libc.MADV_NOHUGEPAGE);
     }
 
     /** Unmaps the memory. Idempotent. */

@@ -17,6 +17,8 @@ final class PageMap {
 
     private static final Path PAGEMAP = Path.of("/proc/self/pagemap");
     private static final long PAGE = Libc.PAGE_SIZE;
+    /** Pages whose entries a caller reads at a time: 32 KiB of entries, 16 MiB of memory. */
+    static final int CHUNK = 4096;
     /** Bit 63: the page is present in RAM. */
     static final long PRESENT = 1L << 63;
     /** Bit 62: the page is swapped out (touched as surely as a present one). */
@@ -27,20 +29,13 @@ final class PageMap {
     private PageMap() {
     }
 
-    /** The entries of the {@code pages} pages from {@code address} (page-aligned), one long each. */
-    static long[] read(long address, long pages) {
-        long[] out = new long[Math.toIntExact(pages)];
-        read(address, out, out.length);
-        return out;
-    }
-
     /** The entries of the {@code count} pages from {@code address} (page-aligned) into {@code out[0..count)}. */
     static void read(long address, long[] out, int count) {
         try (FileChannel pagemap = FileChannel.open(PAGEMAP, StandardOpenOption.READ)) {
-            ByteBuffer entries = ByteBuffer.allocate(8 * 4096).order(ByteOrder.nativeOrder());
+            ByteBuffer entries = ByteBuffer.allocate(8 * CHUNK).order(ByteOrder.nativeOrder());
             long first = address / PAGE;
             for (int done = 0; done < count; ) {
-                int n = Math.min(4096, count - done);
+                int n = Math.min(CHUNK, count - done);
                 entries.clear().limit(8 * n);
                 long position = (first + done) * 8;
                 while (entries.hasRemaining()) {

@@ -25,8 +25,8 @@ import java.util.BitSet;
  *
  * <p>Only while nothing writes the memory: the board calls it on its CPU thread while the guest waits for an
  * interrupt, or at a stop the board makes for it ({@link #mergeIfDue}), never while the guest runs. A merge costs
- * about 2 ms per MiB the guest wrote since (AAVMF's first, 30 MiB: about 50 ms; one a second later at its prompt: 3 ms);
- * {@link #mergeIfDue} spaces merges so that they take at most 2 % of the time: at least a second apart while the
+ * about 2 ms per MiB the guest wrote since (AAVMF's first, 30 MiB: about 50 ms; one a second later at its prompt:
+ * 3 ms); {@link #mergeIfDue} spaces merges so that they take at most 2 % of the time: at least a second apart while the
  * guest idles in WFI, at least five seconds apart while it runs (a firmware that polls its console at a prompt, as
  * U-Boot does, never waits in WFI).
  *
@@ -49,7 +49,7 @@ public final class PageMerger implements AutoCloseable {
     /** A merge that took t waits at least this many times t for the next: merges take at most 2 % of the time. */
     private static final int INTERVAL_PER_DURATION = 50;
     /** Pages per chunk of {@link #slots}, and per pagemap read. */
-    private static final int CHUNK = 4096;
+    private static final int CHUNK = PageMap.CHUNK;
     /** A merge stops after the chunk in which it has read this many pages (64 MiB): a pause of about 0.1 s at most. */
     static final int READ_BUDGET = 16_384;
     /**

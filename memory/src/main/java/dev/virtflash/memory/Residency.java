@@ -79,10 +79,16 @@ public final class Residency {
      * of the pages written.
      */
     public static long presentBytes(HostMemory memory) {
+        long pages = memory.mappedSize() / PAGE;
+        long[] entries = new long[(int) Math.min(PageMap.CHUNK, pages)];
         long present = 0;
-        for (long entry : PageMap.read(memory.address(), memory.mappedSize() / PAGE)) {
-            if ((entry & (PageMap.PRESENT | PageMap.SWAPPED)) != 0) {
-                present++;
+        for (long done = 0; done < pages; done += entries.length) {
+            int n = (int) Math.min(entries.length, pages - done);
+            PageMap.read(memory.address() + done * PAGE, entries, n);
+            for (int i = 0; i < n; i++) {
+                if ((entries[i] & (PageMap.PRESENT | PageMap.SWAPPED)) != 0) {
+                    present++;
+                }
             }
         }
         return present * PAGE;

@@ -78,11 +78,7 @@ public final class SharedPages implements AutoCloseable {
         Integer known = byHash.get(hash);
         if (known != null) {
             int slot = known;
-            try {
-                if (Libc.pread(fd, Pointer.nativeValue(scratch), PAGE, slot * PAGE) != PAGE) {
-                    return -1;
-                }
-            } catch (LastErrorException e) {
+            if (!readSlot(slot, Pointer.nativeValue(scratch))) {
                 return -1;
             }
             if (!scratch.getByteBuffer(0, PAGE).equals(new Pointer(page).getByteBuffer(0, PAGE))) {
@@ -163,16 +159,20 @@ public final class SharedPages implements AutoCloseable {
         }
         memory.remapAnonymous(offset, length);
         for (int i = 0; i < pages; i++) {
-            long at = memory.address() + offset + i * PAGE;
-            try {
-                if (Libc.pread(fd, at, PAGE, (firstSlot + i) * PAGE) != PAGE) {
-                    throw new IllegalStateException("the shared-page file ended early at slot " + (firstSlot + i));
-                }
-            } catch (LastErrorException e) {
-                throw new IllegalStateException("cannot read back a page of guest RAM: errno " + e.getErrorCode());
+            if (!readSlot(firstSlot + i, memory.address() + offset + i * PAGE)) {
+                throw new IllegalStateException("cannot read back a page of guest RAM from slot " + (firstSlot + i));
             }
         }
         return false;
+    }
+
+    /** Copies the bytes of {@code slot} to the native address {@code to}; false if the file would not give them. */
+    private boolean readSlot(int slot, long to) {
+        try {
+            return Libc.pread(fd, to, PAGE, slot * PAGE) == PAGE;
+        } catch (LastErrorException e) {
+            return false;
+        }
     }
 
     /** Bytes of the distinct pages the pool holds: memory counted once, whoever maps it. */

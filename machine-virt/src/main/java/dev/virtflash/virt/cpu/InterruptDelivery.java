@@ -68,12 +68,10 @@ final class InterruptDelivery {
         boolean wfi = afterWfi;
         afterWfi = false;
         long now = System.nanoTime();
-        long housekeepingDue = Long.MAX_VALUE;
-        if (housekeeping != null) {
-            if (housekeeping.dueNanos(false) - now <= 0) {
-                housekeeping.run(now, false);
-                now = System.nanoTime();
-            }
+        long housekeepingDue = housekeeping == null ? Long.MAX_VALUE : housekeeping.dueNanos(false);
+        if (housekeeping != null && housekeepingDue - now <= 0) {
+            housekeeping.run(now, false);
+            now = System.nanoTime();
             housekeepingDue = housekeeping.dueNanos(false);
         }
         timer.refresh(now);
