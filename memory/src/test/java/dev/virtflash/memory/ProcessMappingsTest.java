@@ -60,6 +60,37 @@ class ProcessMappingsTest {
         assertEquals("r-xp", m.perms());
         assertEquals("/tmp/ffi (deleted)", m.path());
         assertEquals("", Mapping.parse("687400000-6a7000000 rw-p 00000000 00:00 0 ").path());
+        assertEquals("", Mapping.parse("687400000-6a7000000 rw-p 00000000 00:00 0").path());
+        assertEquals("[vdso]", Mapping.parse("7ffc1a5f0000-7ffc1a5f2000 r-xp 00000000 00:00 0          [vdso]").path());
+        assertEquals("/tmp/a b  c", Mapping.parse("1000-2000 r--s 00001000 fe:00 12 /tmp/a b  c").path(),
+                "spaces inside a path are the path's");
+        assertEquals(0x1000, Mapping.parse("1000-2000 r--s 00001000 fe:00 12 /tmp/x").start());
+    }
+
+    @Test
+    void aSampleHoldsEveryMappingOfThisProcessInAddressOrderAsTheKernelListsIt() throws Exception {
+        try (HostMemory m = HostMemory.allocate("sampled", 16 * 4096)) {
+            List<String> lines = Files.readAllLines(Path.of("/proc/self/maps"));
+            List<Mapping> sample = ProcessMappings.sample();
+            assertTrue(sample.stream().anyMatch(x -> x.start() <= m.address() && m.address() + 16 * 4096 <= x.end()),
+                    "the memory just mapped is in the sample");
+            for (int i = 1; i < sample.size(); i++) {
+                assertTrue(Long.compareUnsigned(sample.get(i - 1).end(), sample.get(i).start()) <= 0,
+                        sample.get(i).toString());
+            }
+            // The lines of a text reader, split by a regular expression as a reference: the same mappings, give or take
+            // what this JVM mapped in between (a few lines), parsed the same way.
+            int same = 0;
+            for (String line : lines) {
+                String[] f = line.trim().split("\\s+", 6);
+                String path = f.length > 5 ? f[5] : "";
+                if (sample.contains(new Mapping(Long.parseUnsignedLong(f[0].split("-")[0], 16),
+                        Long.parseUnsignedLong(f[0].split("-")[1], 16), f[1], path))) {
+                    same++;
+                }
+            }
+            assertTrue(same >= lines.size() - 8, same + " of " + lines.size() + " lines found alike in the sample");
+        }
     }
 
     private static Mapping map(long start, long end, String perms) {
