@@ -2,6 +2,7 @@ package dev.virtflash.memory;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
+import java.util.List;
 
 /**
  * Native memory that no {@link HostMemory} owns but that a board makes the process hold: the pages a native library
@@ -50,6 +51,62 @@ public final class NativeMemory {
         } catch (LastErrorException e) {
             return false;
         }
+    }
+
+    /**
+     * Unmaps the pages of a loaded library's read-only mappings that are still the file's own ({@code MADV_DONTNEED}
+     * on page-cache pages, as {@code /proc/self/pagemap} tells them): what the dynamic loader read to bind the library
+     * (its symbol tables and relocations, read once at load) and its load-time code. They stay in the host's page
+     * cache, and a later read maps them again. Pages the loader wrote (relocated read-only data, private anonymous
+     * memory now) are kept, and writable mappings are not looked at.
+     *
+     * @param symbol the address of any symbol of the library (tells its file, whatever name it was loaded by)
+     * @return the bytes unmapped
+     */
+    public static long unmapCleanLibraryPages(long symbol) {
+        List<ProcessMappings.Mapping> maps = ProcessMappings.sample();
+        String file = null;
+        for (ProcessMappings.Mapping m : maps) {
+            if (m.start() <= symbol && symbol < m.end() && !m.path().isEmpty()) {
+                file = m.path();
+            }
+        }
+        if (file == null) {
+            throw new IllegalArgumentException(String.format("0x%x is in no file's mapping", symbol));
+        }
+        long dropped = 0;
+        long[] entries = new long[PageMap.CHUNK];
+        for (ProcessMappings.Mapping m : maps) {
+            if (!m.path().equals(file) || m.perms().indexOf('w') >= 0) {
+                continue;
+            }
+            for (long chunk = m.start(); chunk < m.end(); chunk += (long) PageMap.CHUNK * PAGE) {
+                int pages = (int) Math.min(PageMap.CHUNK, (m.end() - chunk) / PAGE);
+                PageMap.read(chunk, entries, pages);
+                for (int i = 0; i < pages; ) {
+                    if (!isCleanFilePage(entries[i])) {
+                        i++;
+                        continue;
+                    }
+                    int run = i;
+                    while (run < pages && isCleanFilePage(entries[run])) {
+                        run++;
+                    }
+                    try {
+                        Libc.madvise(chunk + (long) i * PAGE, (long) (run - i) * PAGE, Libc.MADV_DONTNEED);
+                        dropped += (long) (run - i) * PAGE;
+                    } catch (LastErrorException e) {
+                        return dropped; // the mapping changed under us (unloaded): nothing more to give back there
+                    }
+                    i = run;
+                }
+            }
+        }
+        return dropped;
+    }
+
+    private static boolean isCleanFilePage(long entry) {
+        return (entry & PageMap.PRESENT) != 0 && (entry & PageMap.FILE_OR_SHARED) != 0;
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Pointer;
 import org.junit.jupiter.api.Test;
 
 /** Giving back pages a library filled with zeros, and glibc's arenas. */
@@ -27,6 +28,78 @@ class NativeMemoryTest {
             assertEquals(start + 2 * PAGE, NativeMemory.zeroTail(start, start + 2 * PAGE),
                     "a range whose last page holds data has no zero tail");
         }
+    }
+
+    /**
+     * A library as the loader leaves it, three mappings of one file: read-only pages only read (symbol tables, code),
+     * read-only pages the loader wrote before making them read-only (relocated data: private copies now), and
+     * writable data.
+     */
+    @Test
+    void onlyTheFilesOwnPagesOfReadOnlyMappingsAreUnmappedAndTheyReadTheSameAfterwards() {
+        int fd = Libc.memfd_create("native-memory-test-library", 0);
+        long tables = 0;
+        long relocated = 0;
+        long data = 0;
+        try {
+            try (HostMemory contents = HostMemory.allocate("contents", 4 * PAGE)) {
+                for (int p = 0; p < 4; p++) {
+                    contents.store(p * PAGE, 8, 0x1111L * (p + 1));
+                }
+                Libc.ftruncate(fd, 4 * PAGE);
+                assertEquals(4 * PAGE, Libc.pwrite(fd, contents.address(), 4 * PAGE, 0));
+            }
+            int rw = Libc.PROT_READ | Libc.PROT_WRITE;
+            tables = Libc.mmap(0, 4 * PAGE, Libc.PROT_READ, Libc.MAP_PRIVATE, fd, 0);
+            relocated = Libc.mmap(0, 4 * PAGE, rw, Libc.MAP_PRIVATE, fd, 0);
+            data = Libc.mmap(0, 4 * PAGE, rw, Libc.MAP_PRIVATE, fd, 0);
+            for (int p = 0; p < 4; p++) {
+                new Pointer(tables).getLong(p * PAGE);
+                new Pointer(relocated).getLong(p * PAGE);
+            }
+            new Pointer(relocated).setLong(PAGE, 0x7777); // a relocation: page 1 is a private copy now
+            Libc.mprotect(relocated, 4 * PAGE, Libc.PROT_READ);
+            new Pointer(data).getLong(0);
+            new Pointer(data).setLong(2 * PAGE, 0x9999);
+            String dataBefore = present(data); // reads map the file's neighbouring pages too (the kernel's fault-around)
+
+            assertEquals(7 * PAGE, NativeMemory.unmapCleanLibraryPages(tables + 100),
+                    "the four read pages of the tables and three of the relocated data");
+            assertEquals("....", present(tables));
+            assertEquals(".P..", present(relocated), "the private copy is kept");
+            assertEquals(dataBefore, present(data), "a writable mapping is not looked at");
+            for (int p = 0; p < 4; p++) {
+                assertEquals(0x1111L * (p + 1), new Pointer(tables).getLong(p * PAGE), "the file's page " + p);
+            }
+            assertEquals(0x7777, new Pointer(relocated).getLong(PAGE));
+            assertEquals(0x3333, new Pointer(relocated).getLong(2 * PAGE));
+            assertEquals(0x9999, new Pointer(data).getLong(2 * PAGE));
+        } finally {
+            for (long m : new long[] {tables, relocated, data}) {
+                if (m != 0) {
+                    Libc.munmap(m, 4 * PAGE);
+                }
+            }
+            Libc.close(fd);
+        }
+    }
+
+    @Test
+    void anAddressInNoFilesMappingIsRefused() {
+        try (HostMemory m = HostMemory.allocate("anonymous", PAGE)) {
+            assertThrows(IllegalArgumentException.class, () -> NativeMemory.unmapCleanLibraryPages(m.address()));
+        }
+    }
+
+    /** One character per page of a 4-page range: {@code P} present, {@code .} not. */
+    private static String present(long address) {
+        long[] entries = new long[4];
+        PageMap.read(address, entries, 4);
+        StringBuilder s = new StringBuilder();
+        for (long e : entries) {
+            s.append((e & PageMap.PRESENT) != 0 ? 'P' : '.');
+        }
+        return s.toString();
     }
 
     @Test
