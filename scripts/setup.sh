@@ -89,7 +89,37 @@ cd "$root"
 stamp="$root/target/setup.stamp"
 hash="$( { find . -path ./target -prune -o -path '*/target' -prune -o -path ./.git -prune -o -type f \
            \( -name pom.xml -o -path '*/src/*' \) -print0 | sort -z | xargs -0 sha1sum; } | sha1sum | cut -d' ' -f1)"
+. "$root/scripts/virt-java.sh"
+
+# The class-data archive ./virt starts from: one run of the default payload records the classes it loads. The JVM
+# ignores an archive silently once a jar on the class path changed (a developer's own `mvn install`, say), which
+# costs every start about 0.1 s: so a jar newer than the archive makes a new one, without a build.
+archive_is_current() {
+  [[ -f "$virt_cds_archive" ]] || return 1
+  local jar
+  for jar in $(virt_classpath | tr ':' ' '); do
+    [[ "$jar" -nt "$virt_cds_archive" ]] && return 1
+  done
+  return 0
+}
+make_archive() {
+  rm -f "$virt_cds_archive"
+  local training
+  training="$(mktemp -d)"
+  if ! java "${virt_jvm_flags[@]}" -XX:ArchiveClassesAtExit="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
+       -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.app.Virt --rss-report=none \
+       >/dev/null 2>&1; then
+    log "warning: the class-data archive run failed; ./virt starts without it"
+    rm -f "$virt_cds_archive"
+  fi
+  rm -rf "$training"
+}
+
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+  if ! archive_is_current; then
+    log "recording the class-data archive (a jar changed since)"
+    make_archive
+  fi
   exit 0
 fi
 log "building (sources changed)"
@@ -109,16 +139,7 @@ else
   log "warning: libjnidispatch.so not unpacked; JNA extracts it at every start"
   rm -rf "$root/target/jna"
 fi
-
-# The class-data archive ./virt starts from: one run of the default payload records the classes it loads.
+# virt-java.sh chose its JNA flags before the library was there: read it again.
 . "$root/scripts/virt-java.sh"
-rm -f "$virt_cds_archive"
-training="$(mktemp -d)"
-if ! java "${virt_jvm_flags[@]}" -XX:ArchiveClassesAtExit="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
-     -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.app.Virt --rss-report=none \
-     >/dev/null 2>&1; then
-  log "warning: the class-data archive run failed; ./virt starts without it"
-  rm -f "$virt_cds_archive"
-fi
-rm -rf "$training"
+make_archive
 echo "$hash" > "$stamp"
