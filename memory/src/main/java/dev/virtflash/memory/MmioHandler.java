@@ -16,6 +16,14 @@ public interface MmioHandler {
     /** A write of the low {@code size} bytes of {@code value} at {@code offset}. */
     void write(long offset, int size, long value);
 
+    /**
+     * The writes this device lets a CPU post now (see {@link PostedWrites}), or null (the default): every write is
+     * delivered as it happens.
+     */
+    default PostedWrites postedWrites() {
+        return null;
+    }
+
     /** Whether {@code size} is one of the access sizes 1, 2, 4, 8. */
     static boolean isAccessSize(int size) {
         return size == 1 || size == 2 || size == 4 || size == 8;

@@ -94,6 +94,11 @@ public final class RomDeviceRegion implements MemoryRegion {
         handler.write(offset, size, value);
     }
 
+    /** The writes the device lets a CPU post now ({@link MmioHandler#postedWrites}); null in array mode. */
+    public PostedWrites postedWrites() {
+        return romd ? null : handler.postedWrites();
+    }
+
     public void addListener(Listener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }

@@ -20,6 +20,7 @@ import static dev.virtflash.hw.pflash.StatusRegister.SR_ERASE_ERROR;
 import static dev.virtflash.hw.pflash.StatusRegister.SR_PROGRAM_ERROR;
 import static dev.virtflash.hw.pflash.StatusRegister.SR_READY;
 
+import dev.virtflash.memory.PostedWrites;
 import dev.virtflash.memory.WarnLimiter;
 import java.util.Arrays;
 import org.slf4j.Logger;
@@ -110,6 +111,17 @@ final class CommandEngine {
 
     FlashSemantics semantics() {
         return semantics;
+    }
+
+    /**
+     * In the data phase of a buffered program, once its window is open: the data cycles that only fill the buffer
+     * (all but the last, which moves on to the confirm), inside the window. Any other state: null.
+     */
+    PostedWrites postedWrites() {
+        if (state != WriteState.BUFFER_DATA || bufferOffset == -1 || readOnly || counter == 0) {
+            return null;
+        }
+        return new PostedWrites(bufferOffset, buffer.length, counter);
     }
 
     /** A read cycle: {@code width} is 1, 2 or 4, {@code offset} aligned to it and inside the bank. */

@@ -1,6 +1,7 @@
 package dev.virtflash.hw.pflash;
 
 import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.memory.PostedWrites;
 import dev.virtflash.memory.WarnLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,11 @@ final class PflashBus implements MmioHandler {
         } else {
             splitWrite(offset, width, value);
         }
+    }
+
+    @Override
+    public PostedWrites postedWrites() {
+        return engine.postedWrites();
     }
 
     private long splitRead(long offset, int width) {

@@ -1,8 +1,11 @@
 package dev.virtflash.hw.pflash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtflash.memory.MmioHandler;
+import dev.virtflash.memory.PostedWrites;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,46 @@ class StateMachineTest extends OnVirtFlash1 {
         assertEquals(state, bank.state(), what);
         assertEquals(command, bank.command(), what + ": QEMU cmd");
         assertEquals(state == WriteState.READ_ARRAY, bank.region().romd(), what + ": romd");
+    }
+
+    /**
+     * What the bank lets a CPU post ({@code MmioHandler.postedWrites}): in a buffered program's data phase, once the
+     * first data cycle opened the window, every data cycle but the last; nothing in any other state.
+     */
+    @Test
+    void aBufferedProgramLetsAllButItsLastDataCyclePostedOnceItsWindowIsOpen() {
+        MmioHandler handler = bank.region().handler();
+        assertNull(handler.postedWrites(), "read-array");
+        bus.w32(0x2000, 0xE8);
+        assertNull(handler.postedWrites(), "0xE8: the count comes next");
+        bus.w32(0x2000, 0x0003); // four data cycles
+        assertNull(handler.postedWrites(), "no window before the first data cycle");
+        bus.w32(0x2004, 0x11111111L);
+        assertEquals(new PostedWrites(0x2000, 4096, 2), handler.postedWrites(),
+                "the window; three cycles to come, the last of them not postable");
+        bus.w32(0x2008, 0x22222222L);
+        assertEquals(new PostedWrites(0x2000, 4096, 1), handler.postedWrites());
+        bus.w32(0x200C, 0x33333333L);
+        assertNull(handler.postedWrites(), "only the last data cycle is left");
+        assertEquals(WriteState.BUFFER_DATA, bank.state());
+        bus.w32(0x2010, 0x44444444L);
+        assertNull(handler.postedWrites(), "the confirm comes next");
+        bus.w32(0x2000, 0xD0);
+        assertNull(handler.postedWrites(), "status mode");
+        bus.w32(0, 0xFF);
+        assertEquals(0x33333333L, bus.r32(0x200C));
+    }
+
+    @Test
+    void aReadOnlyBankLetsNothingBePosted() throws Exception {
+        try (PflashCfi01 readOnly = Banks.build(PflashCfi01.virtBank("ro").readOnly(true))) {
+            Bus b = new Bus(readOnly);
+            b.w32(0x2000, 0xE8);
+            b.w32(0x2000, 0x0003);
+            b.w32(0x2004, 0x11111111L);
+            assertEquals(WriteState.BUFFER_DATA, readOnly.state());
+            assertNull(readOnly.region().handler().postedWrites(), "its data cycles set SR.4: each is looked at");
+        }
     }
 
     static Stream<Arguments> wcycle0() {
