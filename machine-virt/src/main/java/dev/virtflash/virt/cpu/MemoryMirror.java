@@ -29,6 +29,7 @@ final class MemoryMirror {
     private final UnicornEngine engine;
     private final RomDeviceMapping.Faults faults;
     private final PendingExit exits;
+    private final PostedFlashWrites posted;
     private final List<RomDeviceMapping> roms = new ArrayList<>();
     private final List<AddressSpace.Mapping> mapped = new ArrayList<>();
     private final AddressTranslation translation;
@@ -37,11 +38,13 @@ final class MemoryMirror {
     /**
      * @param faults where accesses past the end of a device and host errors of ROM devices and MMIO go
      * @param exits  where host errors of MMIO handlers end the run
+     * @param posted the stores to ROM devices held back for them (delivered before a ROM device is read)
      */
-    MemoryMirror(UnicornEngine engine, RomDeviceMapping.Faults faults, PendingExit exits) {
+    MemoryMirror(UnicornEngine engine, RomDeviceMapping.Faults faults, PendingExit exits, PostedFlashWrites posted) {
         this.engine = engine;
         this.faults = faults;
         this.exits = exits;
+        this.posted = posted;
         this.translation = new AddressTranslation(engine, roms, mapped, faults);
         this.pageSize = engine.pageSize();
     }
@@ -72,7 +75,7 @@ final class MemoryMirror {
             }
             engine.mapPointer(at, ram.memory().mappedSize(), UC_PROT_ALL, ram.memory().address());
         } else if (region instanceof RomDeviceRegion) {
-            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults));
+            roms.add(new RomDeviceMapping(engine, at, (RomDeviceRegion) region, roms.size(), faults, posted));
         } else {
             mapMmio(at, (MmioRegion) region);
         }

@@ -2,6 +2,7 @@ package dev.virtflash.virt.cpu;
 
 import com.sun.jna.Pointer;
 import dev.virtflash.memory.MemoryAccessException;
+import dev.virtflash.memory.PostedWrites;
 import dev.virtflash.memory.RomDeviceRegion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,6 +96,7 @@ final class RomDeviceMapping {
     private final long commandView;
     private final long zeroView;
     private final Faults faults;
+    private final PostedFlashWrites posted;
     private boolean commandMode;
     /** The engine pages whose TLB entries point at one of this device's views (see {@link #switchTo}). */
     private final FilledPages filled = new FilledPages();
@@ -109,7 +111,8 @@ final class RomDeviceMapping {
     /**
      * @param index a number unique per ROM device of the engine (0, 1, ...): selects the alias addresses
      */
-    RomDeviceMapping(UnicornEngine engine, long base, RomDeviceRegion region, int index, Faults faults) {
+    RomDeviceMapping(UnicornEngine engine, long base, RomDeviceRegion region, int index, Faults faults,
+                     PostedFlashWrites posted) {
         this.engine = engine;
         this.base = base;
         this.region = region;
@@ -122,6 +125,7 @@ final class RomDeviceMapping {
         this.commandView = arrayView + ALIAS_STRIDE;
         this.zeroView = commandView + ALIAS_STRIDE - ZERO_PAGE;
         this.faults = faults;
+        this.posted = posted;
         UnicornLibrary.MmioRead read = (uc, offset, size, userData) -> commandRead(offset, size);
         engine.mapPointer(arrayView, mappedSize, UnicornLibrary.UC_PROT_ALL, region.memory().address());
         engine.protect(arrayView, mappedSize, UnicornLibrary.UC_PROT_READ | UnicornLibrary.UC_PROT_EXEC);
@@ -245,8 +249,19 @@ final class RomDeviceMapping {
         region.write(offset, size, masked);
     }
 
+    /** The stores the device lets the CPU post now, or null (see {@link PostedFlashWrites}). */
+    PostedWrites postedWrites() {
+        return region.postedWrites();
+    }
+
+    /** The physical address of device offset {@code offset} in the command view (where stores reach the device). */
+    long commandViewAddress(long offset) {
+        return commandView + offset;
+    }
+
     private long commandRead(long offset, int size) {
         try {
+            posted.flush();
             if (offset > region.size() - size) {
                 faults.accessPastEnd(base + offset, size, MemoryAccessException.Kind.READ, region.name());
                 return 0;
@@ -265,6 +280,7 @@ final class RomDeviceMapping {
 
     /** Reads {@code dst.length} bytes at device offset {@code offset} as the guest would (for trap decoding). */
     void read(long offset, byte[] dst) {
+        posted.flush();
         if (region.romd()) {
             region.memory().read(offset, dst, 0, dst.length);
             return;

@@ -39,6 +39,7 @@ final class Traps {
     private final MemoryMirror memory;
     private final Semihosting semihosting;
     private final PendingExit exits;
+    private final PostedFlashWrites posted;
     private final FaultingInstruction.Cpu faultingCpu = new FaultingInstruction.Cpu() {
         @Override
         public long base(int n) {
@@ -61,12 +62,14 @@ final class Traps {
         }
     };
 
-    Traps(UnicornEngine engine, MemoryMirror memory, Semihosting semihosting, PendingExit exits) {
+    Traps(UnicornEngine engine, MemoryMirror memory, Semihosting semihosting, PendingExit exits,
+          PostedFlashWrites posted) {
         this.engine = engine;
         this.memory = memory;
         this.translation = memory.translation();
         this.semihosting = semihosting;
         this.exits = exits;
+        this.posted = posted;
     }
 
     /** Registers the exception hook and the memory-fault hooks with the engine. */
@@ -74,8 +77,9 @@ final class Traps {
         engine.hookIntr((uc, intno, userData) -> onInterrupt(intno));
         engine.hookMemory(UC_HOOK_MEM_UNMAPPED,
                 (uc, type, address, size, value, userData) -> onUnmapped(type, address, size), 1, 0);
-        engine.hookMemory(UC_HOOK_MEM_WRITE_PROT,
-                (uc, type, address, size, value, userData) -> onWriteProtected(address, size, value), 1, 0);
+        posted.install(engine,
+                (uc, type, address, size, value, userData) -> onWriteProtected(address, size, value),
+                UC_HOOK_MEM_WRITE_PROT);
         engine.hookMemory(UC_HOOK_MEM_FETCH_PROT,
                 (uc, type, address, size, value, userData) -> onFetchProtected(address, size), 1, 0);
     }
@@ -191,12 +195,14 @@ final class Traps {
 
     private boolean onWriteProtected(long address, int size, long value) {
         try {
+            posted.flush();
             RomDeviceMapping rom = memory.romView(address);
             if (rom == null) {
                 exits.end(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));
                 return false;
             }
             rom.write(address, size, value);
+            posted.arm(rom);
         } catch (Throwable t) {
             exits.hostError("write of " + size + " byte(s) at 0x" + Long.toHexString(address) + " failed: " + t, t);
         }

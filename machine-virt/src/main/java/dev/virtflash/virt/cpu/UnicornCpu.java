@@ -93,6 +93,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
     private final AddressTranslation translation;
     private final Traps traps;
     private final SystemInstructionHooks systemHooks;
+    private final PostedFlashWrites posted;
     private final long initialPstate;
     private final long powerOnState;
 
@@ -115,6 +116,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         this.engine = UnicornEngine.openCortexA57(translationBufferMiB);
         PreciseStopper createdStopper = null;
         SystemInstructionHooks createdHooks = null;
+        PostedFlashWrites createdPosted = null;
         try {
             this.exits = new PendingExit(engine);
             if (wiring != null) {
@@ -138,14 +140,16 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
                     exits.hostError(message, cause);
                 }
             };
-            this.memory = new MemoryMirror(engine, faults, exits);
+            createdPosted = new PostedFlashWrites(faults);
+            this.posted = createdPosted;
+            this.memory = new MemoryMirror(engine, faults, exits, posted);
             this.translation = memory.translation();
             createdHooks = new SystemInstructionHooks(engine, translation, stopper, exits, timer, alarm, wiring);
             this.systemHooks = createdHooks;
             systemHooks.install();
             this.interrupts = wiring == null ? null
                     : new InterruptDelivery(engine, stopper, wiring, timer, alarm, control);
-            this.traps = new Traps(engine, memory, semihosting, exits);
+            this.traps = new Traps(engine, memory, semihosting, exits, posted);
             traps.install();
             // Unicorn's A57 keeps EL2 and EL3 but starts at EL1 with SCR_EL3 = 0, i.e. RW = 0: QEMU then treats EL1
             // as AArch32 for exception returns, and every ERET to EL1 becomes an illegal return that sets PSTATE.IL
@@ -165,6 +169,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             }
             if (createdHooks != null) {
                 createdHooks.close();
+            }
+            if (createdPosted != null) {
+                createdPosted.close();
             }
             throw e;
         }
@@ -287,6 +294,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             } finally {
                 translation.leaveGuest();
                 inEngine = false;
+                posted.endOfRun();
             }
             boolean requested = stopper.requested();
             CpuExit exit = exits.take();
@@ -462,6 +470,11 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         }
     }
 
+    /** How many stores reached ROM devices through the posted-write stub, not one Java upcall each. */
+    long postedRomWrites() {
+        return posted.posted();
+    }
+
     /** How many times the ROM device at {@code base} was switched between array and command mapping. */
     public long romDeviceSwitches(GuestAddress base) {
         RomDeviceMapping rom = memory.rom(base.value());
@@ -501,6 +514,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
         engine.close();
         stopper.close(); // after the engine: its translated code calls the stopper's stub
         systemHooks.close(); // and the SYS filter
+        posted.close(); // and the write-protect hook's stub
     }
 
     @Override

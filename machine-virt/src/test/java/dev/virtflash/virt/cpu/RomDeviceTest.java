@@ -102,6 +102,52 @@ class RomDeviceTest {
         }
     }
 
+    /**
+     * Stores a device lets the CPU post arrive all the same, once each and in program order, and before the device's
+     * next read (which answers how many writes it has received); stores of another size and stores past what the
+     * device allows go through the hook one by one.
+     */
+    @Test
+    void postedStoresArriveInOrderBeforeTheNextReadOfTheDevice() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.loadRam(GuestProgram.build("posted", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            List<QueryFlash.Write> expected = new java.util.ArrayList<>();
+            expected.add(new QueryFlash.Write(0, 4, QueryFlash.CMD_POST));
+            for (int i = 0; i < 300; i++) {
+                expected.add(new QueryFlash.Write(QueryFlash.POST_WINDOW + 4L * i, 4, i));
+            }
+            expected.add(new QueryFlash.Write(QueryFlash.POST_WINDOW + 0xc00, 8, 0x1122334455667788L));
+            for (int i = 0; i < 400; i++) {
+                expected.add(new QueryFlash.Write(QueryFlash.POST_WINDOW + 4L * i, 4, 0x1000 + i));
+            }
+            expected.add(new QueryFlash.Write(0, 4, 0xff));
+            assertEquals(expected, m.flash.writes());
+            assertEquals(301, m.cpu.x(10), "the 300 posted words arrived before the first read");
+            assertEquals(702, m.cpu.x(11), "and all 701 before the second");
+            assertEquals(QueryFlash.POSTABLE - 1, m.cpu.postedRomWrites(), "every write the device allowed was posted "
+                    + "but the 8-byte store (a size the stub leaves to the hook)");
+            assertTrue(m.flash.region().romd());
+        }
+    }
+
+    /** A run that ends with posted stores still held delivers them before it returns. */
+    @Test
+    void aRunThatEndsDeliversWhatWasPosted() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.loadRam(GuestProgram.build("posted_exit", RAM, tmp));
+            m.cpu.x(0, TestMachine.FLASH_BASE);
+            CpuExit exit = m.cpu.run();
+            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            assertEquals(11, m.flash.writes().size(), "0xE8 and ten words: " + m.flash.writes());
+            assertEquals(new QueryFlash.Write(QueryFlash.POST_WINDOW + 36, 4, 9), m.flash.writes().get(10));
+            assertEquals(10, m.cpu.postedRomWrites());
+            assertEquals(11, m.flash.read(0, 4), "the device counted them all");
+        }
+    }
+
     @Test
     void codeThatCommandsItsOwnBankWithoutVectorsEndsWithAReport() throws Exception {
         try (TestMachine m = new TestMachine()) {
