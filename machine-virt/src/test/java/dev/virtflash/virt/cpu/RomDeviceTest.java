@@ -127,8 +127,9 @@ class RomDeviceTest {
             assertEquals(expected, m.flash.writes());
             assertEquals(301, m.cpu.x(10), "the 300 posted words arrived before the first read");
             assertEquals(702, m.cpu.x(11), "and all 701 before the second");
-            assertEquals(QueryFlash.POSTABLE - 1, m.cpu.postedRomWrites(), "every write the device allowed was posted "
-                    + "but the 8-byte store (a size the stub leaves to the hook)");
+            assertEquals(NativeStub.supported() ? QueryFlash.POSTABLE - 1 : 0, m.cpu.postedRomWrites(),
+                    "every write the device allowed was posted but the 8-byte store (a size the stub leaves to the "
+                    + "hook); none where the stub cannot run");
             assertTrue(m.flash.region().romd());
         }
     }
@@ -143,7 +144,7 @@ class RomDeviceTest {
             assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
             assertEquals(11, m.flash.writes().size(), "0xE8 and ten words: " + m.flash.writes());
             assertEquals(new QueryFlash.Write(QueryFlash.POST_WINDOW + 36, 4, 9), m.flash.writes().get(10));
-            assertEquals(10, m.cpu.postedRomWrites());
+            assertEquals(NativeStub.supported() ? 10 : 0, m.cpu.postedRomWrites());
             assertEquals(11, m.flash.read(0, 4), "the device counted them all");
         }
     }
