@@ -7,7 +7,7 @@ import dev.virtflash.memory.PostedWrites;
  * The data cycles of a flash bank's buffered program, collected without a Java upcall each: the write-protect hook
  * (every store to a ROM device in a command mode reaches it) is, on x86-64 hosts, {@link #STUB_X86_64}, which stores a
  * 4-byte aligned store into the armed window in its state page and returns, and tail-calls the Java hook for every
- * other store. The Java side {@link #flush() delivers} what the stub collected to the device, in order and through the
+ * other store. The Java side {@link #deliver() delivers} what the stub collected to the device, in order and through the
  * device's ordinary write path, before anything else reaches the device: at the start of the Java hook, before a read
  * of the device, and when a run of the engine ends. It arms the window again after each store the Java hook handled,
  * as far as the device allows ({@link PostedWrites}: a bank in the data phase of a buffered program lets all but its
@@ -74,7 +74,7 @@ final class PostedFlashWrites implements AutoCloseable {
 
     /**
      * Registers the write-protect hook with the engine: {@code javaHook} itself, or the stub in front of it. The Java
-     * hook must call {@link #flush()} before it hands a store to a device, and {@link #arm} after.
+     * hook must call {@link #deliver()} before it hands a store to a device, and {@link #arm} after.
      */
     void install(UnicornEngine engine, UnicornLibrary.EventMem javaHook, int hookType) {
         if (!NativeStub.supported()) {
@@ -87,24 +87,25 @@ final class PostedFlashWrites implements AutoCloseable {
     }
 
     /**
-     * Delivers the stores the stub collected to the armed device, in the order they were made, and re-arms its window
-     * for what the device allows then. Does nothing if none are waiting.
+     * Delivers the stores the stub collected to the armed device, in the order they were made, and closes the window.
+     * For the Java hook, which opens it again ({@link #arm}) once it has handled its own store, and for the end of a
+     * run (between runs the host may change the device).
      */
-    void flush() {
-        if (armed == null) {
+    void deliver() {
+        RomDeviceMapping device = armed;
+        if (device == null) {
             return;
         }
+        armed = null;
         Pointer state = stub.state();
+        state.setLong(LEFT, 0);
         int n = (int) state.getLong(POSTED);
         if (n == 0) {
             return;
         }
         state.setLong(POSTED, 0);
-        state.setLong(LEFT, 0);
         long window = state.getLong(WINDOW);
         state.read(ENTRIES, entries, 0, n);
-        RomDeviceMapping device = armed;
-        armed = null;
         posted += n;
         try {
             for (int i = 0; i < n; i++) {
@@ -112,14 +113,24 @@ final class PostedFlashWrites implements AutoCloseable {
             }
         } catch (Throwable t) {
             faults.hostError(device.region().name() + ": delivering " + n + " posted writes failed: " + t, t);
-            return;
         }
-        arm(device);
+    }
+
+    /**
+     * Delivers what waits, if anything, before a read of a device, and opens the window again for what the armed
+     * device allows then.
+     */
+    void flush() {
+        RomDeviceMapping device = armed;
+        if (device != null && stub.state().getLong(POSTED) != 0) {
+            deliver();
+            arm(device);
+        }
     }
 
     /**
      * Opens the stub's window for the stores {@code device} lets the CPU post now, or closes it. Only with nothing
-     * waiting (after {@link #flush()}).
+     * waiting (after {@link #deliver()}).
      */
     void arm(RomDeviceMapping device) {
         if (stub == null) {
@@ -136,15 +147,6 @@ final class PostedFlashWrites implements AutoCloseable {
         state.setLong(LENGTH, allowed.length());
         state.setLong(LEFT, Math.min(allowed.count(), CAPACITY));
         armed = device;
-    }
-
-    /** A run of the engine ended: delivers what waits and closes the window (the host may change the device now). */
-    void endOfRun() {
-        flush();
-        if (stub != null) {
-            stub.state().setLong(LEFT, 0);
-        }
-        armed = null;
     }
 
     /** How many stores reached a device through the stub since the CPU was made. */

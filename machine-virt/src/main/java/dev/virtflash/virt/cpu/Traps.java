@@ -195,7 +195,7 @@ final class Traps {
 
     private boolean onWriteProtected(long address, int size, long value) {
         try {
-            posted.flush();
+            posted.deliver();
             RomDeviceMapping rom = memory.romView(address);
             if (rom == null) {
                 exits.end(accessFault(address, MemoryAccessException.Kind.WRITE, size, "read-only memory"));

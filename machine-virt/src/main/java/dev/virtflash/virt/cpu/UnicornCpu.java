@@ -294,7 +294,7 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             } finally {
                 translation.leaveGuest();
                 inEngine = false;
-                posted.endOfRun();
+                posted.deliver();
             }
             boolean requested = stopper.requested();
             CpuExit exit = exits.take();
