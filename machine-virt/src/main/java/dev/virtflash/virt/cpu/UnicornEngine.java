@@ -3,7 +3,6 @@ package dev.virtflash.virt.cpu;
 import static dev.virtflash.virt.cpu.UnicornLibrary.*;
 
 import com.sun.jna.Callback;
-import com.sun.jna.CallbackReference;
 import com.sun.jna.Pointer;
 import dev.virtflash.memory.NativeMemory;
 import dev.virtflash.memory.ProcessMappings;
@@ -468,11 +467,12 @@ final class UnicornEngine implements AutoCloseable {
 
     /**
      * Keeps {@code callback} alive with the engine and returns its native entry point, for native code that calls it
-     * (JNA frees a callback's entry point when its Java object is collected).
+     * (JNA frees a callback's entry point when its Java object is collected). The entry point is a direct one
+     * ({@link DirectCallbacks}): no boxing, no reflection per call.
      */
     long keepCallback(Callback callback) {
         keep(callback);
-        return Pointer.nativeValue(CallbackReference.getFunctionPointer(callback));
+        return DirectCallbacks.entryPoint(callback);
     }
 
     long hookNative(int type, long function, long userData, long begin, long end) {
