@@ -15,7 +15,7 @@ edk2=20
 if [[ "${SOAK_EDK2:-1}" == 0 ]]; then edk2=0; fi
 # The JVM flags of ./virt: with C2 (the default tiered JIT) the compiler's arenas grow RSS by 10-15 MiB once, around
 # cycle 35, which reads as growth although nothing leaks (measured: 9.6 % with C2, 0.9 % with these flags).
-jvm=(-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m)
+jvm=("${virt_jvm_flags[@]}")
 rc=0
 java "${jvm[@]}" -Xmx256m -cp "$cp" dev.virtflash.app.reliability.Soak --uboot 100 --edk2 "$edk2" "$@" || rc=1
 java "${jvm[@]}" -cp "$cp" dev.virtflash.app.reliability.Density --sweep 1,2,4,8,16 --boards 16 || rc=1
