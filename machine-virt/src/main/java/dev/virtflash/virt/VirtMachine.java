@@ -505,7 +505,9 @@ public final class VirtMachine implements AutoCloseable {
                     });
                 }
                 input.setInputListener(interrupts::consoleInput);
-                LOG.debug("assembled:\n{}", space.describe());
+                if (LOG.isDebugEnabled()) { // describe() formats a line per region
+                    LOG.debug("assembled:\n{}", space.describe());
+                }
                 if (kernel != null) {
                     startKernel(cpu, layout);
                 }

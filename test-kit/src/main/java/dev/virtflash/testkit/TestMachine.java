@@ -88,7 +88,9 @@ public final class TestMachine implements AutoCloseable {
     private void runGuest(Duration runLimit) {
         try {
             CpuExit e = machine.run(runLimit);
-            LOG.debug("{}: {}", name, e.describe());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: {}", name, e.describe());
+            }
             exit.complete(e);
         } catch (Throwable t) {
             LOG.warn("{}: the machine failed: {}", name, t.toString());

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RssReportTest {
@@ -83,5 +85,39 @@ class RssReportTest {
         assertEquals("64 MiB", Sizes.human(64L << 20));
         assertEquals("255 GiB", Sizes.human(255L << 30));
         assertEquals("?", Sizes.human(-1));
+        assertEquals("1.1 KiB", Sizes.human(1126)); // 1.0996: rounds up into the next tenth
+        assertEquals("1024 MiB", Sizes.human((1L << 30) - 1)); // 1023.99... MiB rounds to 1024.0
+    }
+
+    @Test
+    void humanSizesRoundAsPercentPointOneF() {
+        Random random = new Random(17);
+        for (int i = 0; i < 200_000; i++) {
+            long bytes = random.nextLong() >>> (1 + random.nextInt(50)); // every magnitude from B to EiB
+            assertEquals(withFormatter(bytes), Sizes.human(bytes), () -> bytes + " bytes");
+        }
+        for (long tenth = 1; tenth < 10_240; tenth++) { // values on and around every tenth of a KiB
+            long bytes = tenth * 1024 / 10;
+            for (long b = bytes - 2; b <= bytes + 2; b++) {
+                long at = b;
+                assertEquals(withFormatter(at), Sizes.human(at), () -> at + " bytes");
+            }
+        }
+    }
+
+    /** What {@link Sizes#human} printed before it stopped using {@code String.format}. */
+    private static String withFormatter(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        String s = String.format(Locale.ROOT, "%.1f", v);
+        return (s.endsWith(".0") ? s.substring(0, s.length() - 2) : s) + " " + units[u];
     }
 }

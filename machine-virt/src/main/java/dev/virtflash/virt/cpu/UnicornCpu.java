@@ -299,7 +299,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             boolean requested = stopper.requested();
             CpuExit exit = exits.take();
             if (exit != null) {
-                LOG.debug("run ended: {}", exit.describe());
+                if (LOG.isDebugEnabled()) { // describe() formats: java.util.Formatter costs a payload run ~5 ms
+                    LOG.debug("run ended: {}", exit.describe());
+                }
                 return exit;
             }
             long pc = engine.pc();
@@ -307,7 +309,9 @@ public final class UnicornCpu implements AutoCloseable, AddressSpaceListener {
             if (abort != null) {
                 CpuExit refused = AbortDelivery.deliver(engine, traps.faultingCpu(), abort, pc);
                 if (refused != null) {
-                    LOG.debug("run ended: {}", refused.describe());
+                    if (LOG.isDebugEnabled()) {
+                        LOG.debug("run ended: {}", refused.describe());
+                    }
                     return refused;
                 }
                 continue;

@@ -375,29 +375,29 @@ final class UnicornEngine implements AutoCloseable {
     /** Maps {@code size} zero bytes that Unicorn allocates and frees with the engine. */
     void map(long address, long size, int perms) {
         UnicornException.check(uc_mem_map(handle, address, size, perms),
-                String.format("uc_mem_map(0x%x, 0x%x)", address, size));
+                "uc_mem_map(0x%x, 0x%x)", address, size);
     }
 
     void mapPointer(long address, long size, int perms, long pointer) {
         UnicornException.check(uc_mem_map_ptr(handle, address, size, perms, pointer),
-                String.format("uc_mem_map_ptr(0x%x, 0x%x)", address, size));
+                "uc_mem_map_ptr(0x%x, 0x%x)", address, size);
     }
 
     void mapMmio(long address, long size, MmioRead read, MmioWrite write) {
         UnicornException.check(uc_mmio_map(handle, address, size, read, 0, write, 0),
-                String.format("uc_mmio_map(0x%x, 0x%x)", address, size));
+                "uc_mmio_map(0x%x, 0x%x)", address, size);
         keep(read);
         keep(write);
     }
 
     void protect(long address, long size, int perms) {
         UnicornException.check(uc_mem_protect(handle, address, size, perms),
-                String.format("uc_mem_protect(0x%x, 0x%x, %d)", address, size, perms));
+                "uc_mem_protect(0x%x, 0x%x, %d)", address, size, perms);
     }
 
     void unmap(long address, long size) {
         UnicornException.check(uc_mem_unmap(handle, address, size),
-                String.format("uc_mem_unmap(0x%x, 0x%x)", address, size));
+                "uc_mem_unmap(0x%x, 0x%x)", address, size);
     }
 
     /** Reads guest memory through Unicorn's view; false if some byte is not readable memory. */
@@ -417,7 +417,7 @@ final class UnicornEngine implements AutoCloseable {
     long hookMemory(int type, EventMem callback, long begin, long end) {
         long[] out = new long[1];
         UnicornException.check(uc_hook_add(handle, out, type, callback, 0, begin, end),
-                String.format("uc_hook_add(%d, 0x%x, 0x%x)", type, begin, end));
+                "uc_hook_add(%d, 0x%x, 0x%x)", type, begin, end);
         keep(callback);
         return out[0];
     }
@@ -425,7 +425,7 @@ final class UnicornEngine implements AutoCloseable {
     long hookTlbFill(TlbFill callback, long begin, long end) {
         long[] out = new long[1];
         UnicornException.check(uc_hook_add(handle, out, UC_HOOK_TLB_FILL, callback, 0, begin, end),
-                String.format("uc_hook_add(TLB_FILL, 0x%x, 0x%x)", begin, end));
+                "uc_hook_add(TLB_FILL, 0x%x, 0x%x)", begin, end);
         keep(callback);
         return out[0];
     }

@@ -22,4 +22,11 @@ public final class UnicornException extends RuntimeException {
             throw new UnicornException(call, error);
         }
     }
+
+    /** Like {@link #check(int, String)}, the call named by {@link String#format} of its arguments, made on failure only. */
+    static void check(int error, String callFormat, Object... args) {
+        if (error != UnicornLibrary.UC_ERR_OK) {
+            throw new UnicornException(String.format(callFormat, args), error);
+        }
+    }
 }
