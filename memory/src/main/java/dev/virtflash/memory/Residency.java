@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How much memory is really resident: per {@link HostMemory}, and for the whole process; and which pages were touched.
@@ -36,7 +38,7 @@ public final class Residency {
 
     /** Bytes of {@code memory} that are resident (private, non-zero-page), at 4 KiB granularity. */
     public static long residentBytes(HostMemory memory) {
-        return smapsSum(memory, "Rss:");
+        return usage(List.of(memory)).get(0).resident();
     }
 
     /**
@@ -45,15 +47,29 @@ public final class Residency {
      * with every other mapping of the file.
      */
     public static long anonymousBytes(HostMemory memory) {
-        return smapsSum(memory, "Anonymous:");
+        return usage(List.of(memory)).get(0).anonymous();
     }
 
-    /** The sum of one smaps field over the mappings inside {@code memory} (a file mapping splits it in several). */
-    private static long smapsSum(HostMemory memory, String field) {
-        long start = memory.address();
-        long end = start + memory.mappedSize();
-        long total = 0;
-        boolean inside = false;
+    /** What one memory holds: its {@code Rss} and its {@code Anonymous} bytes in smaps. */
+    public record Usage(long resident, long anonymous) {
+    }
+
+    /**
+     * The {@link Usage} of each of {@code memories}, in their order, from one reading of {@code /proc/self/smaps}
+     * (a file mapping splits a memory into several mappings; their figures add up). The kernel writes smaps for
+     * every mapping of the process, a few milliseconds in a JVM: read it once for all of them.
+     */
+    public static List<Usage> usage(List<HostMemory> memories) {
+        int n = memories.size();
+        long[] starts = new long[n];
+        long[] ends = new long[n];
+        for (int i = 0; i < n; i++) {
+            starts[i] = memories.get(i).address();
+            ends[i] = starts[i] + memories.get(i).mappedSize();
+        }
+        long[] resident = new long[n];
+        long[] anonymous = new long[n];
+        int inside = -1;
         try (BufferedReader in = Files.newBufferedReader(SMAPS, StandardCharsets.US_ASCII)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 int dash = line.indexOf('-');
@@ -61,15 +77,27 @@ public final class Residency {
                     int space = line.indexOf(' ', dash);
                     long vmaStart = Long.parseUnsignedLong(line, 0, dash, 16);
                     long vmaEnd = Long.parseUnsignedLong(line, dash + 1, space, 16);
-                    inside = Long.compareUnsigned(vmaStart, start) >= 0 && Long.compareUnsigned(vmaEnd, end) <= 0;
-                } else if (inside && line.startsWith(field)) {
-                    total += kib(line) * 1024;
+                    inside = -1;
+                    for (int i = 0; i < n; i++) {
+                        if (Long.compareUnsigned(vmaStart, starts[i]) >= 0 && Long.compareUnsigned(vmaEnd, ends[i]) <= 0) {
+                            inside = i;
+                            break;
+                        }
+                    }
+                } else if (inside >= 0 && line.startsWith("Rss:")) {
+                    resident[inside] += kib(line) * 1024;
+                } else if (inside >= 0 && line.startsWith("Anonymous:")) {
+                    anonymous[inside] += kib(line) * 1024;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + SMAPS, e);
         }
-        return total;
+        List<Usage> usage = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            usage.add(new Usage(resident[i], anonymous[i]));
+        }
+        return usage;
     }
 
     /**

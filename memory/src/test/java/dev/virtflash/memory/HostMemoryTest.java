@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,6 +56,29 @@ class HostMemoryTest {
             assertTrue(m.isZero(0, m.size()));
             assertEquals(0, Residency.presentBytes(m), "discard unmaps them");
             assertEquals(0, m.dataBytes());
+        }
+    }
+
+    @Test
+    void oneReadingOfSmapsTellsEachMemoryItsOwnFigures() {
+        try (HostMemory a = HostMemory.allocate("a", 4 * MiB); HostMemory b = HostMemory.allocate("b", 4 * MiB);
+             HostMemory c = HostMemory.allocate("c", 4 * MiB)) {
+            byte[] page = new byte[4096];
+            java.util.Arrays.fill(page, (byte) 1);
+            for (int i = 0; i < 3; i++) {
+                a.write(i * 8192L, page, 0, page.length);
+            }
+            for (int i = 0; i < 5; i++) {
+                b.write(i * 8192L, page, 0, page.length);
+            }
+            List<Residency.Usage> usage = Residency.usage(List.of(b, c, a));
+            assertEquals(3, usage.size());
+            assertEquals(5 * 4 * KiB, usage.get(0).resident(), 8 * KiB, "b: its 5 pages");
+            assertEquals(0, usage.get(1).resident(), 8 * KiB, "c: nothing written");
+            assertEquals(3 * 4 * KiB, usage.get(2).resident(), 8 * KiB, "a: its 3 pages");
+            assertEquals(usage.get(0).resident(), usage.get(0).anonymous(), "anonymous memory: all of it");
+            assertEquals(usage.get(2).resident(), Residency.residentBytes(a));
+            assertEquals(usage.get(0).anonymous(), Residency.anonymousBytes(b));
         }
     }
 

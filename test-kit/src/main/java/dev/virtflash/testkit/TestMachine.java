@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -327,10 +328,10 @@ public final class TestMachine implements AutoCloseable {
         }
         PflashCfi01 bank = machine.flash(unit);
         HostMemory memory = bank.region().memory();
-        long resident = Residency.residentBytes(memory);
+        Residency.Usage usage = Residency.usage(List.of(memory)).get(0);
         long present = Residency.presentBytes(memory);
-        long owned = bank.sharedImage() == null ? Residency.anonymousBytes(memory) : 0;
-        return new FlashFootprint(resident, present, memory.dataBytes(), owned, bank.sharedImage());
+        long owned = bank.sharedImage() == null ? usage.anonymous() : 0;
+        return new FlashFootprint(usage.resident(), present, memory.dataBytes(), owned, bank.sharedImage());
     }
 
     // ---- diagnostics ----

@@ -170,14 +170,15 @@ public final class MachineRunner implements Main.MachineLauncher {
      * ({@link HostMemory#nonZeroBytes}), so making the report costs no bank memory on any kernel.
      */
     public static RssReport report(VirtMachine machine) throws IOException {
+        List<Residency.Usage> usage = Residency.usage(List.of(machine.flash(0).region().memory(),
+                machine.flash(1).region().memory()));
         long[] resident = new long[2];
         long[] present = new long[2];
         long[] anonymous = new long[2];
         for (int unit = 0; unit < 2; unit++) {
-            HostMemory memory = machine.flash(unit).region().memory();
-            resident[unit] = Residency.residentBytes(memory);
-            present[unit] = Residency.presentBytes(memory);
-            anonymous[unit] = Residency.anonymousBytes(memory);
+            resident[unit] = usage.get(unit).resident();
+            present[unit] = Residency.presentBytes(machine.flash(unit).region().memory());
+            anonymous[unit] = usage.get(unit).anonymous();
         }
         Residency.ProcessMemory p = Residency.process();
         List<RssReport.Bank> banks = new ArrayList<>();
