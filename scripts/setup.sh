@@ -91,9 +91,12 @@ hash="$( { find . -path ./target -prune -o -path '*/target' -prune -o -path ./.g
            \( -name pom.xml -o -path '*/src/*' \) -print0 | sort -z | xargs -0 sha1sum; } | sha1sum | cut -d' ' -f1)"
 . "$root/scripts/virt-java.sh"
 
-# The class-data archive ./virt starts from: one run of the default payload records the classes it loads. The JVM
-# ignores an archive silently once a jar on the class path changed (a developer's own `mvn install`, say), which
-# costs every start about 0.1 s: so a jar newer than the archive makes a new one, without a build.
+# The class-data archive ./virt starts from: a static archive (-Xshare:dump) of the classes that a default payload
+# run and a second of U-Boot load, recorded with -XX:DumpLoadedClassList. It replaces the JDK's own archive at start:
+# against a dynamic archive on top of the JDK's (-XX:ArchiveClassesAtExit), a payload run is 4 to 15 ms faster and
+# 3.3 MiB smaller (the JDK's archive holds 1,300 classes a run does not use, and is mapped and relocated with ours).
+# The JVM ignores an archive silently once a jar on the class path changed (a developer's own `mvn install`, say),
+# and then starts without any: so a jar newer than the archive makes a new one, without a build.
 archive_is_current() {
   [[ -f "$virt_cds_archive" ]] || return 1
   local jar
@@ -104,12 +107,23 @@ archive_is_current() {
 }
 make_archive() {
   rm -f "$virt_cds_archive"
-  local training
+  local training cp
   training="$(mktemp -d)"
-  if ! java "${virt_jvm_flags[@]}" -XX:ArchiveClassesAtExit="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
-       -Djava.io.tmpdir="$training" -cp "$(virt_classpath)" dev.virtflash.app.Virt --rss-report=none \
-       >/dev/null 2>&1; then
-    log "warning: the class-data archive run failed; ./virt starts without it"
+  cp="$(virt_classpath)"
+  truncate -s 64M "$training/flash1.img"
+  # U-Boot runs until the timeout ends it (exit code 124): only its class list matters
+  if java "${virt_jvm_flags[@]}" -XX:DumpLoadedClassList="$training/payload.classlist" -Djava.io.tmpdir="$training" \
+       -cp "$cp" dev.virtflash.app.Virt --rss-report=none >/dev/null 2>&1 \
+     && { java "${virt_jvm_flags[@]}" -XX:DumpLoadedClassList="$training/uboot.classlist" -cp "$cp" \
+            dev.virtflash.app.Virt -bios /usr/lib/u-boot/qemu_arm64/u-boot.bin \
+            -drive "if=pflash,unit=1,format=raw,file=$training/flash1.img" -serial null --timeout 1 \
+            </dev/null >/dev/null 2>&1 || [[ -s "$training/uboot.classlist" ]]; } \
+     && cat "$training/payload.classlist" "$training/uboot.classlist" > "$training/all.classlist" \
+     && java "${virt_jvm_flags[@]}" -Xshare:dump -XX:SharedClassListFile="$training/all.classlist" \
+          -XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -cp "$cp" >/dev/null 2>&1; then
+    :
+  else
+    log "warning: recording the class-data archive failed; ./virt starts without it"
     rm -f "$virt_cds_archive"
   fi
   rm -rf "$training"
