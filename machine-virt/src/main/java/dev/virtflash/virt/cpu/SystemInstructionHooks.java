@@ -11,8 +11,8 @@ import com.sun.jna.Pointer;
  *
  * <p>Most data-cache maintenance needs nothing from the binding: AAVMF cleans every cache line of each image it loads
  * (DC CVAU, about 100,000 before {@code Shell>}). On x86-64 hosts the SYS hook is therefore {@link #SYS_FILTER_X86_64},
- * a native stub that counts those and returns at once, and calls the Java hook only for the first DC ZVA of a run of
- * them through a page (see {@link #onSys}), the instruction-cache operations and the TLB maintenance instructions.
+ * a native stub that counts those and returns at once, and calls the Java hook only for the first DC ZVA or IC IVAU of
+ * a run of them through a page (see {@link #onSys}), IC IALLU(IS) and the TLB maintenance instructions.
  * Likewise the MSR hook is {@link #MSR_FILTER_X86_64} in front of Java: only SCTLR_EL1, TTBR0/1_EL1, TCR_EL1 and the
  * timer registers need the binding, and Linux writes others (ELR_EL1, SPSR_EL1, SP_EL0 at every exception return,
  * about 100,000 times to its shell). The stubs' pages are closed with this object, after the engine.
@@ -25,33 +25,46 @@ final class SystemInstructionHooks implements AutoCloseable {
      * IC IVAU) it adds one to {@code state[1]} and returns 0 (Unicorn then runs the instruction, a no-op for the
      * caches it does not have). A DC ZVA (CRm 4) of the block right after {@code state[3]} in the same 4 KiB page
      * stores its block in {@code state[3]} and is answered the same way (the Java hook dropped the page's code at the
-     * run's first block). Everything else tail-calls the Java hook at {@code state[0]} with the same arguments.
+     * run's first block); likewise an IC IVAU (CRm 5, op2 1) of the line right after {@code state[4]} in the same
+     * page. Everything else tail-calls the Java hook at {@code state[0]} with the same arguments.
      */
     static final byte[] SYS_FILTER_X86_64 = {
-        (byte) 0x8b, 0x02,                   //  0 mov  eax, [rdx]          CRn
-        (byte) 0x83, (byte) 0xf8, 0x07,      //  2 cmp  eax, 7
-        0x75, 0x19,                          //  5 jne  java
-        (byte) 0x8b, 0x42, 0x04,             //  7 mov  eax, [rdx + 4]      CRm
-        (byte) 0x83, (byte) 0xf8, 0x04,      // 10 cmp  eax, 4              DC ZVA
-        0x74, 0x13,                          // 13 je   zva
-        (byte) 0x83, (byte) 0xf8, 0x01,      // 15 cmp  eax, 1              IC IALLUIS
-        0x74, 0x0c,                          // 18 je   java
-        (byte) 0x83, (byte) 0xf8, 0x05,      // 20 cmp  eax, 5              IC IALLU, IC IVAU
-        0x74, 0x07,                          // 23 je   java
-        0x48, (byte) 0xff, 0x41, 0x08,       // 25 native: inc qword [rcx + 8]
-        0x31, (byte) 0xc0,                   // 29 xor  eax, eax
-        (byte) 0xc3,                         // 31 ret
-        (byte) 0xff, 0x21,                   // 32 java: jmp [rcx]
-        0x4c, (byte) 0x8b, 0x42, 0x18,       // 34 zva: mov r8, [rdx + 24]  the operand
-        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, // 38 and r8, -64     its block
-        0x4c, (byte) 0x8b, 0x49, 0x18,       // 42 mov  r9, [rcx + 24]      the last block of the run
-        0x49, (byte) 0x83, (byte) 0xc1, 0x40, // 46 add r9, 64
-        0x4d, 0x39, (byte) 0xc8,             // 50 cmp  r8, r9
-        0x75, (byte) 0xe9,                   // 53 jne  java                not the next block
-        0x4c, (byte) 0x89, 0x41, 0x18,       // 55 mov  [rcx + 24], r8
-        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, // 59 test r8, 0xfff
-        0x74, (byte) 0xdc,                   // 66 je   java                the first block of the next page
-        (byte) 0xeb, (byte) 0xd3,            // 68 jmp  native
+        (byte) 0x8b, 0x02,                   //   0 mov  eax, [rdx]          CRn
+        (byte) 0x83, (byte) 0xf8, 0x07,      //   2 cmp  eax, 7
+        0x75, 0x19,                          //   5 jne  java
+        (byte) 0x8b, 0x42, 0x04,             //   7 mov  eax, [rdx + 4]      CRm
+        (byte) 0x83, (byte) 0xf8, 0x04,      //  10 cmp  eax, 4              DC ZVA
+        0x74, 0x13,                          //  13 je   zva
+        (byte) 0x83, (byte) 0xf8, 0x01,      //  15 cmp  eax, 1              IC IALLUIS
+        0x74, 0x0c,                          //  18 je   java
+        (byte) 0x83, (byte) 0xf8, 0x05,      //  20 cmp  eax, 5              IC IALLU, IC IVAU
+        0x74, 0x2d,                          //  23 je   ic
+        0x48, (byte) 0xff, 0x41, 0x08,       //  25 native: inc qword [rcx + 8]
+        0x31, (byte) 0xc0,                   //  29 xor  eax, eax
+        (byte) 0xc3,                         //  31 ret
+        (byte) 0xff, 0x21,                   //  32 java: jmp [rcx]
+        0x4c, (byte) 0x8b, 0x42, 0x18,       //  34 zva: mov r8, [rdx + 24]  the operand
+        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, //  38 and r8, -64     its block
+        0x4c, (byte) 0x8b, 0x49, 0x18,       //  42 mov  r9, [rcx + 24]      the last block of the run
+        0x49, (byte) 0x83, (byte) 0xc1, 0x40, //  46 add r9, 64
+        0x4d, 0x39, (byte) 0xc8,             //  50 cmp  r8, r9
+        0x75, (byte) 0xe9,                   //  53 jne  java                not the next block
+        0x4c, (byte) 0x89, 0x41, 0x18,       //  55 mov  [rcx + 24], r8
+        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, //  59 test r8, 0xfff
+        0x74, (byte) 0xdc,                   //  66 je   java                the first block of the next page
+        (byte) 0xeb, (byte) 0xd3,            //  68 jmp  native
+        (byte) 0x83, 0x7a, 0x10, 0x01,       //  70 ic: cmp dword [rdx + 16], 1   op2: IC IVAU (IC IALLU is 0)
+        0x75, (byte) 0xd4,                   //  74 jne  java
+        0x4c, (byte) 0x8b, 0x42, 0x18,       //  76 mov  r8, [rdx + 24]      the operand
+        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, //  80 and r8, -64     its line
+        0x4c, (byte) 0x8b, 0x49, 0x20,       //  84 mov  r9, [rcx + 32]      the last line of the run
+        0x49, (byte) 0x83, (byte) 0xc1, 0x40, //  88 add r9, 64
+        0x4d, 0x39, (byte) 0xc8,             //  92 cmp  r8, r9
+        0x75, (byte) 0xbf,                   //  95 jne  java                not the next line
+        0x4c, (byte) 0x89, 0x41, 0x20,       //  97 mov  [rcx + 32], r8
+        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, // 101 test r8, 0xfff
+        0x74, (byte) 0xb2,                   // 108 je   java                the first line of the next page
+        (byte) 0xeb, (byte) 0xa9,            // 110 jmp  native
     };
 
     /**
@@ -73,6 +86,8 @@ final class SystemInstructionHooks implements AutoCloseable {
     };
     /** Where the SYS filter's state keeps the last block of a DC ZVA run; {@link #NO_RUN} ends the run. */
     private static final long ZVA_RUN_OFFSET = 24;
+    /** Where it keeps the last line of an IC IVAU run. */
+    private static final long IVAU_RUN_OFFSET = 32;
     /** Never a block: the next DC ZVA goes to Java. */
     private static final long NO_RUN = 1;
     private static final long PAGE = 4096;
@@ -152,6 +167,7 @@ final class SystemInstructionHooks implements AutoCloseable {
         sysFilter = NativeStub.of(SYS_FILTER_X86_64);
         sysFilter.state().setLong(0, engine.keepCallback(sys));
         sysFilter.state().setLong(ZVA_RUN_OFFSET, NO_RUN);
+        sysFilter.state().setLong(IVAU_RUN_OFFSET, NO_RUN);
         engine.hookSysNative(sysFilter.code(), Pointer.nativeValue(sysFilter.state()));
     }
 
@@ -167,12 +183,14 @@ final class SystemInstructionHooks implements AutoCloseable {
     }
 
     /**
-     * Ends a run of DC ZVA through a page: the next one goes to the Java hook again. Called before every run of the
-     * engine, and wherever the guest may have changed what its virtual pages map to (TLBI, SCTLR/TTBR/TCR writes).
+     * Ends a run of DC ZVA or IC IVAU through a page: the next one goes to the Java hook again. Called before every
+     * run of the engine, and wherever the guest may have changed what its virtual pages map to (TLBI, SCTLR/TTBR/TCR
+     * writes).
      */
     void endZeroingRun() {
         if (sysFilter != null) {
             sysFilter.state().setLong(ZVA_RUN_OFFSET, NO_RUN);
+            sysFilter.state().setLong(IVAU_RUN_OFFSET, NO_RUN);
         }
     }
 
@@ -199,6 +217,13 @@ final class SystemInstructionHooks implements AutoCloseable {
      * translation change in between. What that leaves out: code run from the page between two of its blocks, and
      * zeroed by the later one, stays translated (the guest would be running code it is zeroing; an IC IVAU still
      * drops it, as the architecture requires before new code runs).
+     *
+     * <p>Instruction-cache invalidation comes in runs too: AAVMF invalidates each driver it loads line by line (about
+     * 120,000 IC IVAU before {@code Shell>}), Linux each range of code it writes. So an IC IVAU, the same way, drops the
+     * code of its whole page and starts a run that the filter continues line after line. What that leaves out: code
+     * that the guest runs from the page in the middle of such a run and then changes, unseen by Unicorn (through
+     * another virtual address, or with DC ZVA), before a later line of the same run: that line's IC IVAU then drops
+     * nothing. The architecture makes the guest invalidate after writing code, not while it runs it.
      */
     int onSys(long cp) {
         try {
@@ -234,9 +259,16 @@ final class SystemInstructionHooks implements AutoCloseable {
                     endZeroingRun();
                 }
             } else if (key == IC_IVAU) {
-                long line = translation.physical(p.getLong(CP_VAL) & -ICACHE_LINE_BYTES);
-                if (line != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
-                    engine.removeTranslations(line, line + ICACHE_LINE_BYTES);
+                // The whole page, as for DC ZVA: code is invalidated line after line through the pages it fills.
+                long va = p.getLong(CP_VAL) & -ICACHE_LINE_BYTES;
+                long page = translation.physical(va & -PAGE);
+                if (page != -1) { // IC IVAU of an unmapped address does nothing, as in QEMU
+                    engine.removeTranslations(page, page + PAGE);
+                    if (sysFilter != null) {
+                        sysFilter.state().setLong(IVAU_RUN_OFFSET, va);
+                    }
+                } else if (sysFilter != null) {
+                    sysFilter.state().setLong(IVAU_RUN_OFFSET, NO_RUN);
                 }
             } else if (key == IC_IALLU || key == IC_IALLUIS) {
                 flushTranslations = true;

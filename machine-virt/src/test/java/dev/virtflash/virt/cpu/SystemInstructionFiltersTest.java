@@ -48,6 +48,7 @@ class SystemInstructionFiltersTest {
             Pointer state = sys.state();
             state.setLong(0, Pointer.nativeValue(CallbackReference.getFunctionPointer(hook)));
             state.setLong(24, 1); // no run
+            state.setLong(32, 1); // no run
             assertEquals(0, call(sys, 7, 10, 3, 1, 0x1234)); // DC CVAU
             assertEquals(0, call(sys, 7, 14, 3, 1, 0x1234)); // DC CIVAC
             assertEquals(1, call(sys, 7, 5, 3, 1, 0x1240)); // IC IVAU
@@ -72,6 +73,33 @@ class SystemInstructionFiltersTest {
             assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x10c0), "no run");
             assertEquals(List.of(page + 0x7c5, page + 0x1000, page + 0x1080, page + 0x10c0), java);
             assertEquals(2 + 32, state.getLong(8), "answered natively");
+        }
+    }
+
+    @Test
+    void sysFilterAnswersTheRestOfAnIcIvauRunThroughAPage() {
+        try (NativeStub sys = NativeStub.of(SystemInstructionHooks.SYS_FILTER_X86_64)) {
+            Pointer state = sys.state();
+            state.setLong(0, Pointer.nativeValue(CallbackReference.getFunctionPointer(hook)));
+            state.setLong(24, 1);
+            state.setLong(32, 1);
+            long page = 0x4010_0000L;
+            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x40 + 7)); // the first IC IVAU goes to Java ...
+            state.setLong(32, page + 0x40); // ... which drops the page's code and starts the run there
+            for (long line = page + 0x80; line < page + 0x1000; line += 64) {
+                assertEquals(0, call(sys, 7, 5, 3, 1, line + 1), "line 0x" + Long.toHexString(line));
+            }
+            assertEquals(page + 0xfc0, state.getLong(32));
+            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x1000), "the next page's first line");
+            state.setLong(32, page + 0x1000);
+            assertEquals(1, call(sys, 7, 5, 0, 0, page + 0x1040), "IC IALLU is never part of a run");
+            assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x1040), "nor is a DC ZVA: runs are kept apart");
+            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x1080), "a line skipped");
+            state.setLong(32, 1);
+            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x10c0), "no run");
+            assertEquals(List.of(page + 0x47, page + 0x1000, page + 0x1040, page + 0x1040, page + 0x1080,
+                    page + 0x10c0), java);
+            assertEquals(62, state.getLong(8), "answered natively: the page's other 62 lines");
         }
     }
 
