@@ -60,14 +60,7 @@ class SystemInstructionFiltersTest {
             java.clear();
 
             long page = 0x8000_0000L;
-            assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x7c0 + 5)); // the first DC ZVA goes to Java ...
-            state.setLong(24, page + 0x7c0); // ... which drops the page's code and starts the run there
-            for (long block = page + 0x800; block < page + 0x1000; block += 64) {
-                assertEquals(0, call(sys, 7, 4, 3, 1, block + 3), "block 0x" + Long.toHexString(block));
-            }
-            assertEquals(page + 0xfc0, state.getLong(24));
-            assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x1000), "the next page's first block");
-            state.setLong(24, page + 0x1000);
+            runThroughAPage(sys, 4, 24, page, 0x7c0); // DC ZVA
             assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x1080), "a block skipped");
             state.setLong(24, 1);
             assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x10c0), "no run");
@@ -84,23 +77,33 @@ class SystemInstructionFiltersTest {
             state.setLong(24, 1);
             state.setLong(32, 1);
             long page = 0x4010_0000L;
-            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x40 + 7)); // the first IC IVAU goes to Java ...
-            state.setLong(32, page + 0x40); // ... which drops the page's code and starts the run there
-            for (long line = page + 0x80; line < page + 0x1000; line += 64) {
-                assertEquals(0, call(sys, 7, 5, 3, 1, line + 1), "line 0x" + Long.toHexString(line));
-            }
-            assertEquals(page + 0xfc0, state.getLong(32));
-            assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x1000), "the next page's first line");
-            state.setLong(32, page + 0x1000);
+            runThroughAPage(sys, 5, 32, page, 0x40); // IC IVAU
             assertEquals(1, call(sys, 7, 5, 0, 0, page + 0x1040), "IC IALLU is never part of a run");
             assertEquals(1, call(sys, 7, 4, 3, 1, page + 0x1040), "nor is a DC ZVA: runs are kept apart");
             assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x1080), "a line skipped");
             state.setLong(32, 1);
             assertEquals(1, call(sys, 7, 5, 3, 1, page + 0x10c0), "no run");
-            assertEquals(List.of(page + 0x47, page + 0x1000, page + 0x1040, page + 0x1040, page + 0x1080,
+            assertEquals(List.of(page + 0x45, page + 0x1000, page + 0x1040, page + 0x1040, page + 0x1080,
                     page + 0x10c0), java);
             assertEquals(62, state.getLong(8), "answered natively: the page's other 62 lines");
         }
+    }
+
+    /**
+     * A run of the operation with CRm {@code crm} (op1 3, op2 1) through {@code page}, from offset {@code first}: the
+     * first goes to Java, which starts the run ({@code state[runOffset]}); the stub answers the rest of the page, 64
+     * bytes after 64 bytes, and leaves the next page's first to Java, which starts a run there.
+     */
+    private void runThroughAPage(NativeStub sys, int crm, long runOffset, long page, long first) {
+        Pointer state = sys.state();
+        assertEquals(1, call(sys, 7, crm, 3, 1, page + first + 5)); // the first goes to Java ...
+        state.setLong(runOffset, page + first); // ... which drops the page's code and starts the run there
+        for (long at = page + first + 64; at < page + 0x1000; at += 64) {
+            assertEquals(0, call(sys, 7, crm, 3, 1, at + 3), "at 0x" + Long.toHexString(at));
+        }
+        assertEquals(page + 0xfc0, state.getLong(runOffset));
+        assertEquals(1, call(sys, 7, crm, 3, 1, page + 0x1000), "the next page's first");
+        state.setLong(runOffset, page + 0x1000);
     }
 
     private int call(NativeStub stub, int crn, int crm, int op1, int op2, long value) {
