@@ -79,7 +79,8 @@ public final class Residency {
                     long vmaEnd = Long.parseUnsignedLong(line, dash + 1, space, 16);
                     inside = -1;
                     for (int i = 0; i < n; i++) {
-                        if (Long.compareUnsigned(vmaStart, starts[i]) >= 0 && Long.compareUnsigned(vmaEnd, ends[i]) <= 0) {
+                        if (Long.compareUnsigned(vmaStart, starts[i]) >= 0
+                                && Long.compareUnsigned(vmaEnd, ends[i]) <= 0) {
                             inside = i;
                             break;
                         }

@@ -50,7 +50,8 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun process(Path tmp, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss4m", "-XX:TieredStopAtLevel=1", "-Xms8m", "-XX:-UsePerfData", // as ./virt
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss4m", "-XX:TieredStopAtLevel=1", "-Xms8m",
+                "-XX:-UsePerfData", // as ./virt
                 "-Djava.io.tmpdir=" + tmp, "-cp",
                 System.getProperty("java.class.path"), Virt.class.getName()));
         cmd.addAll(List.of(args));

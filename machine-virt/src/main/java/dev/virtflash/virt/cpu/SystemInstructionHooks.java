@@ -219,8 +219,8 @@ final class SystemInstructionHooks implements AutoCloseable {
      * drops it, as the architecture requires before new code runs).
      *
      * <p>Instruction-cache invalidation comes in runs too: AAVMF invalidates each driver it loads line by line (about
-     * 120,000 IC IVAU before {@code Shell>}), Linux each range of code it writes. So an IC IVAU, the same way, drops the
-     * code of its whole page and starts a run that the filter continues line after line. What that leaves out: code
+     * 120,000 IC IVAU before {@code Shell>}), Linux each range of code it writes. So an IC IVAU, the same way, drops
+     * the code of its whole page and starts a run that the filter continues line after line. What that leaves out: code
      * that the guest runs from the page in the middle of such a run and then changes, unseen by Unicorn (through
      * another virtual address, or with DC ZVA), before a later line of the same run: that line's IC IVAU then drops
      * nothing. The architecture makes the guest invalidate after writing code, not while it runs it.

@@ -23,7 +23,7 @@ public final class UnicornException extends RuntimeException {
         }
     }
 
-    /** Like {@link #check(int, String)}, the call named by {@link String#format} of its arguments, made on failure only. */
+    /** Like {@link #check(int, String)}; the call's name is {@link String#format} of the arguments, on failure only. */
     static void check(int error, String callFormat, Object... args) {
         if (error != UnicornLibrary.UC_ERR_OK) {
             throw new UnicornException(String.format(callFormat, args), error);
