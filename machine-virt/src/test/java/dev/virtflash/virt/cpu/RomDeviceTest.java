@@ -28,10 +28,7 @@ class RomDeviceTest {
         try (TestMachine m = new TestMachine()) {
             m.flash.memory().store(0, 4, ARRAY_WORD);
             m.flash.memory().store(0x40, 4, ARRAY_WORD_40);
-            m.loadRam(GuestProgram.build("romd", RAM, tmp));
-            m.cpu.x(0, TestMachine.FLASH_BASE);
-            CpuExit exit = m.cpu.run();
-            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            runToPass(m, "romd");
             assertEquals(ARRAY_WORD, m.cpu.x(10), "array mode reads the memory");
             assertEquals(QueryFlash.QUERY_WORD, m.cpu.x(11), "query mode, same block as the command");
             assertEquals(ARRAY_WORD, m.cpu.x(12), "array mode again, same block as the 0xFF");
@@ -87,10 +84,7 @@ class RomDeviceTest {
     @Test
     void storesReachTheHandlerWithTheirRealWidthOnce() throws Exception {
         try (TestMachine m = new TestMachine()) {
-            m.loadRam(GuestProgram.build("stores", RAM, tmp));
-            m.cpu.x(0, TestMachine.FLASH_BASE);
-            CpuExit exit = m.cpu.run();
-            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            runToPass(m, "stores");
             assertEquals(List.of(
                     new QueryFlash.Write(0x100, 8, 0x1122334455667788L),
                     new QueryFlash.Write(0x201, 4, 0x55667788L),
@@ -110,10 +104,7 @@ class RomDeviceTest {
     @Test
     void postedStoresArriveInOrderBeforeTheNextReadOfTheDevice() throws Exception {
         try (TestMachine m = new TestMachine()) {
-            m.loadRam(GuestProgram.build("posted", RAM, tmp));
-            m.cpu.x(0, TestMachine.FLASH_BASE);
-            CpuExit exit = m.cpu.run();
-            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            runToPass(m, "posted");
             List<QueryFlash.Write> expected = new java.util.ArrayList<>();
             expected.add(new QueryFlash.Write(0, 4, QueryFlash.CMD_POST));
             for (int i = 0; i < 300; i++) {
@@ -138,10 +129,7 @@ class RomDeviceTest {
     @Test
     void aRunThatEndsDeliversWhatWasPosted() throws Exception {
         try (TestMachine m = new TestMachine()) {
-            m.loadRam(GuestProgram.build("posted_exit", RAM, tmp));
-            m.cpu.x(0, TestMachine.FLASH_BASE);
-            CpuExit exit = m.cpu.run();
-            assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
+            runToPass(m, "posted_exit");
             assertEquals(11, m.flash.writes().size(), "0xE8 and ten words: " + m.flash.writes());
             assertEquals(new QueryFlash.Write(QueryFlash.POST_WINDOW + 36, 4, 9), m.flash.writes().get(10));
             assertEquals(NativeStub.supported() ? 10 : 0, m.cpu.postedRomWrites());
@@ -217,5 +205,13 @@ class RomDeviceTest {
                     "first call returned 1, the call after programming returned 2");
             assertEquals(MOV_X0_2, (int) m.flash.memory().load(function.symbol("value"), 4));
         }
+    }
+
+    /** Runs guest program {@code name} from RAM with x0 at the flash's base; it must exit through semihosting with 0. */
+    private void runToPass(TestMachine m, String name) throws Exception {
+        m.loadRam(GuestProgram.build(name, RAM, tmp));
+        m.cpu.x(0, TestMachine.FLASH_BASE);
+        CpuExit exit = m.cpu.run();
+        assertEquals(0, assertInstanceOf(CpuExit.SemihostingExit.class, exit).code(), exit.describe());
     }
 }
