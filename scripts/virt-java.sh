@@ -16,7 +16,11 @@ virt_jvm_flags=(-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m -XX:-UseP
 # our time to a prompt). It needs jars on the class path, not folders. A missing or stale archive is ignored silently
 # (the JVM then loads every class from the jars and the runtime image, about 0.1 s more).
 virt_cds_archive="$root/target/virt.jsa"
-virt_cds_flags=(-XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+# Named only when it is there: a JVM told of a missing archive starts without the JDK's own either.
+virt_cds_flags=()
+if [[ -f "$virt_cds_archive" ]]; then
+  virt_cds_flags=(-XX:SharedArchiveFile="$virt_cds_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+fi
 
 # JNA's dispatch library, unpacked once by setup.sh after each build: JNA otherwise extracts it from its jar into the
 # temporary folder on every start (and lists that folder for stale copies). Only used when it is there.
