@@ -13,8 +13,8 @@ virt_jvm_flags=(-XX:+UseSerialGC -Xss4m -XX:TieredStopAtLevel=1 -Xms8m -XX:-UseP
 
 # A class-data archive of the classes a run loads, made by setup.sh after each build (a static one, in place of the
 # JDK's own; see make_archive there): U-Boot reaches its prompt in 0.29 s instead of 0.34 s (JVM start-up is most of
-# our time to a prompt). It needs jars on the class path, not folders. A missing or stale archive is ignored silently
-# (the JVM then loads every class from the jars and the runtime image, about 0.1 s more).
+# our time to a prompt). It needs jars on the class path, not folders. A stale archive is ignored silently (the JVM
+# then loads every class from the jars and the runtime image, about 0.1 s more), so ./virt runs setup.sh first.
 virt_cds_archive="$root/target/virt.jsa"
 # Named only when it is there: a JVM told of a missing archive starts without the JDK's own either.
 virt_cds_flags=()
