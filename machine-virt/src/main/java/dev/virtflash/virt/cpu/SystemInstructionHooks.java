@@ -29,42 +29,35 @@ final class SystemInstructionHooks implements AutoCloseable {
      * page. Everything else tail-calls the Java hook at {@code state[0]} with the same arguments.
      */
     static final byte[] SYS_FILTER_X86_64 = {
-        (byte) 0x8b, 0x02,                   //   0 mov  eax, [rdx]          CRn
-        (byte) 0x83, (byte) 0xf8, 0x07,      //   2 cmp  eax, 7
-        0x75, 0x19,                          //   5 jne  java
-        (byte) 0x8b, 0x42, 0x04,             //   7 mov  eax, [rdx + 4]      CRm
-        (byte) 0x83, (byte) 0xf8, 0x04,      //  10 cmp  eax, 4              DC ZVA
-        0x74, 0x13,                          //  13 je   zva
-        (byte) 0x83, (byte) 0xf8, 0x01,      //  15 cmp  eax, 1              IC IALLUIS
-        0x74, 0x0c,                          //  18 je   java
-        (byte) 0x83, (byte) 0xf8, 0x05,      //  20 cmp  eax, 5              IC IALLU, IC IVAU
-        0x74, 0x2d,                          //  23 je   ic
-        0x48, (byte) 0xff, 0x41, 0x08,       //  25 native: inc qword [rcx + 8]
-        0x31, (byte) 0xc0,                   //  29 xor  eax, eax
-        (byte) 0xc3,                         //  31 ret
-        (byte) 0xff, 0x21,                   //  32 java: jmp [rcx]
-        0x4c, (byte) 0x8b, 0x42, 0x18,       //  34 zva: mov r8, [rdx + 24]  the operand
-        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, //  38 and r8, -64     its block
-        0x4c, (byte) 0x8b, 0x49, 0x18,       //  42 mov  r9, [rcx + 24]      the last block of the run
-        0x49, (byte) 0x83, (byte) 0xc1, 0x40, //  46 add r9, 64
-        0x4d, 0x39, (byte) 0xc8,             //  50 cmp  r8, r9
-        0x75, (byte) 0xe9,                   //  53 jne  java                not the next block
-        0x4c, (byte) 0x89, 0x41, 0x18,       //  55 mov  [rcx + 24], r8
-        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, //  59 test r8, 0xfff
-        0x74, (byte) 0xdc,                   //  66 je   java                the first block of the next page
-        (byte) 0xeb, (byte) 0xd3,            //  68 jmp  native
-        (byte) 0x83, 0x7a, 0x10, 0x01,       //  70 ic: cmp dword [rdx + 16], 1   op2: IC IVAU (IC IALLU is 0)
-        0x75, (byte) 0xd4,                   //  74 jne  java
-        0x4c, (byte) 0x8b, 0x42, 0x18,       //  76 mov  r8, [rdx + 24]      the operand
-        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, //  80 and r8, -64     its line
-        0x4c, (byte) 0x8b, 0x49, 0x20,       //  84 mov  r9, [rcx + 32]      the last line of the run
-        0x49, (byte) 0x83, (byte) 0xc1, 0x40, //  88 add r9, 64
-        0x4d, 0x39, (byte) 0xc8,             //  92 cmp  r8, r9
-        0x75, (byte) 0xbf,                   //  95 jne  java                not the next line
-        0x4c, (byte) 0x89, 0x41, 0x20,       //  97 mov  [rcx + 32], r8
-        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, // 101 test r8, 0xfff
-        0x74, (byte) 0xb2,                   // 108 je   java                the first line of the next page
-        (byte) 0xeb, (byte) 0xa9,            // 110 jmp  native
+        (byte) 0x8b, 0x02,                   //  0 mov  eax, [rdx]          CRn
+        (byte) 0x83, (byte) 0xf8, 0x07,      //  2 cmp  eax, 7
+        0x75, 0x19,                          //  5 jne  java
+        (byte) 0x8b, 0x42, 0x04,             //  7 mov  eax, [rdx + 4]      CRm
+        (byte) 0x83, (byte) 0xf8, 0x04,      // 10 cmp  eax, 4              DC ZVA
+        0x74, 0x1f,                          // 13 je   zva
+        (byte) 0x83, (byte) 0xf8, 0x01,      // 15 cmp  eax, 1              IC IALLUIS
+        0x74, 0x0c,                          // 18 je   java
+        (byte) 0x83, (byte) 0xf8, 0x05,      // 20 cmp  eax, 5              IC IALLU, IC IVAU
+        0x74, 0x09,                          // 23 je   ic
+        0x48, (byte) 0xff, 0x41, 0x08,       // 25 native: inc qword [rcx + 8]
+        0x31, (byte) 0xc0,                   // 29 xor  eax, eax
+        (byte) 0xc3,                         // 31 ret
+        (byte) 0xff, 0x21,                   // 32 java: jmp [rcx]
+        (byte) 0x83, 0x7a, 0x10, 0x01,       // 34 ic: cmp dword [rdx + 16], 1   op2: IC IVAU (IC IALLU is 0)
+        0x75, (byte) 0xf8,                   // 38 jne  java
+        0x4c, (byte) 0x8d, 0x51, 0x20,       // 40 lea  r10, [rcx + 32]     the IC IVAU run
+        (byte) 0xeb, 0x04,                   // 44 jmp  run
+        0x4c, (byte) 0x8d, 0x51, 0x18,       // 46 zva: lea r10, [rcx + 24] the DC ZVA run
+        0x4c, (byte) 0x8b, 0x42, 0x18,       // 50 run: mov r8, [rdx + 24]  the operand
+        0x49, (byte) 0x83, (byte) 0xe0, (byte) 0xc0, // 54 and r8, -64     its block or line
+        0x4d, (byte) 0x8b, 0x0a,             // 58 mov  r9, [r10]           the run's last
+        0x49, (byte) 0x83, (byte) 0xc1, 0x40, // 61 add r9, 64
+        0x4d, 0x39, (byte) 0xc8,             // 65 cmp  r8, r9
+        0x75, (byte) 0xda,                   // 68 jne  java                not the next one
+        0x4d, (byte) 0x89, 0x02,             // 70 mov  [r10], r8
+        0x49, (byte) 0xf7, (byte) 0xc0, (byte) 0xff, 0x0f, 0x00, 0x00, // 73 test r8, 0xfff
+        0x74, (byte) 0xce,                   // 80 je   java                the first of the next page
+        (byte) 0xeb, (byte) 0xc5,            // 82 jmp  native
     };
 
     /**
