@@ -4,14 +4,7 @@
     .include "common.inc"
     .global _start
 _start:
-    mov w1, #0xe8
-    str w1, [x0]
-    add x3, x0, #0x1000
-    mov x4, #0
-1:  str w4, [x3, x4, lsl #2]        // word i at window + 4i, value i
-    add x4, x4, #1
-    cmp x4, #300
-    b.ne 1b
+    post_words 300                  // word i at window + 4i, value i
     ldr w10, [x0]
     ldr x1, =0x1122334455667788
     str x1, [x3, #0xc00]
